@@ -1,0 +1,29 @@
+# The two quick-start jobs. Each creates the virtual environment if needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SCENARIO ?= syria-2014
+OUT    ?= runs/$(SCENARIO)
+
+.PHONY: setup run test lint bench clean
+
+$(BIN)/desertion: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/desertion
+
+setup: $(BIN)/desertion
+
+run: setup
+	$(BIN)/desertion run $(SCENARIO) --out $(OUT)
+
+test: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_manpower.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -1,0 +1,225 @@
+"""Running the civil-violence model: build the world, step it with the kernel, record it.
+
+>>> from desertion.civil_violence import load_scenario, simulate
+>>> result = simulate(load_scenario("civil-violence"), seed=1)
+>>> result.timeseries.head()      # per step: quiet, active and jailed citizens
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from desertion import __version__
+from desertion.civil_violence import kernel
+from desertion.civil_violence.params import CivilViolenceScenario
+from desertion.engine.columns import Columns
+from desertion.engine.recorder import Recorder
+from desertion.engine.results import RunResult
+from desertion.engine.streams import Streams
+
+STATES = ("quiet", "active", "jailed")
+AXES = {"agent": ["citizen"]}
+CITIZEN, COP = 0, 1
+CHUNK_AGENT_STEPS = 1 << 18
+"""Steps are run in chunks of about this many agent-steps: few kernel calls for small worlds,
+one step per call (and per progress report) for large ones."""
+_EPOCH = dt.date(2000, 1, 1)  # the recorder counts days; this model counts steps from it
+
+ProgressCallback = Callable[[int, int], None]
+
+_RULES = {"round": kernel.RULE_ROUND, "floor": kernel.RULE_FLOOR, "ratio": kernel.RULE_RATIO}
+_KERNELS = {"sequential": kernel.run_sequential, "synchronous": kernel.run_synchronous}
+
+
+@dataclass
+class World:
+    """The agents (as columns) and the grid, as the kernels read and write them."""
+
+    scenario: CivilViolenceScenario
+    agents: Columns
+    n_citizens: int
+    code: np.ndarray
+    """What is on each cell, on the grid padded with a halo of ``pad`` cells (see kernel)."""
+    occ: np.ndarray
+    """The agent on each cell (flat ``y * width + x``), or -1."""
+    order: np.ndarray
+    """The activation order, reshuffled in place every step."""
+    pad: int
+
+    @property
+    def n_agents(self) -> int:
+        return len(self.agents)
+
+    @property
+    def n_cops(self) -> int:
+        return self.n_agents - self.n_citizens
+
+    def grid_codes(self) -> np.ndarray:
+        """The (height, width) grid of cell codes without its halo."""
+        sc = self.scenario
+        pwidth = sc.width + 2 * self.pad
+        padded = self.code[: (sc.height + 2 * self.pad) * pwidth].reshape(-1, pwidth)
+        return padded[self.pad: self.pad + sc.height, self.pad: self.pad + sc.width]
+
+
+def build_world(scenario: CivilViolenceScenario, streams: Streams) -> World:
+    """Place citizens and cops as Mesa does: each cell independently holds a citizen with
+    probability ``citizen_density``, else a cop with probability ``cop_density``, else nobody.
+    Citizens draw hardship and risk aversion from U(0, 1) and start quiet."""
+    sc = scenario
+    draw = streams["placement"].random(sc.width * sc.height)
+    citizen_cells = np.flatnonzero(draw < sc.citizen_density).astype(np.int32)
+    cop_cells = np.flatnonzero((draw >= sc.citizen_density)
+                               & (draw < sc.citizen_density + sc.cop_density)).astype(np.int32)
+    n_cit, n_cop = len(citizen_cells), len(cop_cells)
+    traits = streams["traits"]
+    agents = Columns(
+        {"cell": np.int32, "kind": np.int8, "state": np.int8, "jail": np.int32,
+         "hardship": np.float64, "risk_aversion": np.float64},
+        defaults={"state": kernel.NOT_A_CITIZEN, "hardship": np.nan, "risk_aversion": np.nan},
+        capacity=n_cit + n_cop)
+    agents.append(n_cit, cell=citizen_cells, kind=CITIZEN, state=kernel.QUIET,
+                  hardship=traits.random(n_cit), risk_aversion=traits.random(n_cit))
+    agents.append(n_cop, cell=cop_cells, kind=COP)
+
+    occ = np.full(sc.width * sc.height, -1, dtype=np.int32)
+    occ[agents.cell] = np.arange(n_cit + n_cop, dtype=np.int32)
+    flat = np.full(sc.width * sc.height, kernel.EMPTY_CODE, dtype=np.uint8)
+    flat[citizen_cells] = kernel.QUIET_CODE
+    flat[cop_cells] = kernel.COP_CODE
+    pad = max(sc.citizen_vision, sc.cop_vision)
+    padded = np.pad(flat.reshape(sc.height, sc.width), pad, mode="wrap")
+    # eight spare bytes: a word load at the end of the last row may read past it (masked off)
+    code = np.concatenate([padded.ravel(), np.zeros(8, dtype=np.uint8)])
+    order = np.arange(n_cit + n_cop, dtype=np.int32)
+    return World(sc, agents, n_cit, code, occ, order, pad)
+
+
+def arrest_probability_table(scenario: CivilViolenceScenario) -> np.ndarray:
+    """``1 - exp(-k x)`` for every integer x a vision can produce, as Mesa computes it
+    (``math.exp``), so the rounded and floored rules need no ``exp`` per decision."""
+    r = scenario.citizen_vision
+    k = scenario.arrest_prob_constant
+    return np.array([1 - math.exp(-1 * k * x) for x in range(2 * r * (r + 1) + 2)])
+
+
+def simulate(scenario: CivilViolenceScenario, seed: int = 0,
+             progress: ProgressCallback | None = None, *,
+             chunk_agent_steps: int = CHUNK_AGENT_STEPS) -> RunResult:
+    """Run ``scenario.steps`` steps from ``seed``; the same seed gives the same result, bit for
+    bit (whatever ``chunk_agent_steps``). ``progress(done, total)`` is called after each chunk.
+    """
+    started = time.perf_counter()
+    sc = scenario
+    streams = Streams(seed)
+    world = build_world(sc, streams)
+    recorder = Recorder(_EPOCH, sc.steps, AXES, STATES)
+    citizens = np.zeros(world.n_citizens, dtype=np.int64)
+    recorder.census(0, citizens, world.agents.state[: world.n_citizens])
+
+    stepping = time.perf_counter()
+    _step_all(world, streams, recorder, citizens, progress, chunk_agent_steps)
+    step_seconds = time.perf_counter() - stepping
+
+    result = RunResult(timeseries=_by_step(recorder.timeseries()),
+                       events=_by_step(recorder.events()), meta={})
+    result.meta = {
+        "model": "civil_violence",
+        "scenario": sc.model_dump(mode="json"),
+        "seed": seed,
+        "version": __version__,
+        "n_citizens": world.n_citizens,
+        "n_cops": world.n_cops,
+        "agent_steps": world.n_agents * sc.steps,
+        "step_seconds": step_seconds,
+        "wall_time_s": time.perf_counter() - started,
+    }
+    return result
+
+
+def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.ndarray,
+              progress: ProgressCallback | None, chunk_agent_steps: int) -> None:
+    sc = world.scenario
+    n, n_cops = world.n_agents, max(world.n_cops, 1)
+    chunk = int(max(1, min(sc.steps, chunk_agent_steps // max(n, 1))))
+    draws = {
+        "u_order": np.empty((chunk, n)), "u_move": np.empty((chunk, n)),
+        "u_arrest": np.empty((chunk, n_cops)),
+        "jail_draw": np.empty((chunk, n_cops), dtype=np.int32),
+    }
+    legitimacy = np.asarray(sc.legitimacy_by_step(), dtype=np.float64)
+    masks_cit, words_cit = kernel.diamond_masks(sc.citizen_vision)
+    masks_cop, words_cop = kernel.diamond_masks(sc.cop_vision)
+    ptable = arrest_probability_table(sc)
+    run = _KERNELS[sc.activation]
+    a = world.agents
+    done = 0
+    while done < sc.steps:
+        size = min(chunk, sc.steps - done)
+        _draw(streams, draws, size, sc.max_jail_term)
+        census = np.zeros((size, len(STATES)), dtype=np.int64)
+        flows = np.zeros((size, len(kernel.FLOWS)), dtype=np.int64)
+        run(world.order, draws["u_order"], draws["u_move"], draws["u_arrest"],
+            draws["jail_draw"], legitimacy[done: done + size],
+            a.cell, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
+            world.code, world.occ, sc.width, sc.height, world.pad,
+            sc.citizen_vision, masks_cit, words_cit, sc.cop_vision, masks_cop, words_cop,
+            _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold, ptable,
+            sc.movement, census, flows)
+        _record(recorder, done, census, flows, citizens, a.state[: world.n_citizens])
+        done += size
+        if progress is not None:
+            progress(done, sc.steps)
+
+
+def _draw(streams: Streams, draws: dict[str, np.ndarray], size: int, max_jail_term: int
+          ) -> None:
+    """The random numbers of ``size`` steps, drawn step by step (so the streams are consumed
+    the same way whatever the chunk size). One stream per use, as the engine keys them."""
+    order, move = streams["order"], streams["move"]
+    arrest, term = streams["arrest"], streams["jail"]
+    for s in range(size):
+        order.random(out=draws["u_order"][s])
+        move.random(out=draws["u_move"][s])
+        arrest.random(out=draws["u_arrest"][s])
+        draws["jail_draw"][s] = term.integers(0, max_jail_term, endpoint=True,
+                                              size=draws["jail_draw"].shape[1], dtype=np.int32)
+
+
+def _record(recorder: Recorder, first: int, census: np.ndarray, flows: np.ndarray,
+            citizens: np.ndarray, state: np.ndarray) -> None:
+    """Store a chunk's per-step census and flows; the chunk's last step is counted again
+    from the agents' columns (the recorder's own census) as a check on the kernel."""
+    for s in range(len(census)):
+        step = first + s + 1
+        recorder.counts[step, 0, :] = census[s]
+        for column, (name, src, dst) in enumerate(kernel.FLOWS):
+            if flows[s, column]:
+                recorder.event_counts(step, name, flows[s, column: column + 1],
+                                      from_state=src, to_state=dst)
+    last = first + len(census)
+    recorder.census(last, citizens, state)
+    if not np.array_equal(recorder.counts[last, 0], census[-1]):
+        raise RuntimeError(f"step {last}: kernel census {census[-1].tolist()} differs from "
+                           f"the agents' columns {recorder.counts[last, 0].tolist()}")
+
+
+def _by_step(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace the recorder's calendar dates by step numbers (0: the initial state)."""
+    eve = pd.Timestamp(_EPOCH) - pd.Timedelta(days=1)
+    steps = ((pd.to_datetime(frame["date"]) - eve).dt.days).astype(np.int64)
+    return frame.drop(columns="date").assign(step=steps)[["step", *frame.columns.drop("date")]]
+
+
+def counts_by_step(result: RunResult) -> pd.DataFrame:
+    """One row per step (index ``step``, 0 the initial state): quiet, active, jailed."""
+    frame = result.timeseries.pivot_table(index="step", columns="status", values="agents",
+                                          aggfunc="sum", observed=True)
+    return frame.reindex(columns=list(STATES)).astype(np.int64)

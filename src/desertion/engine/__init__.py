@@ -1,0 +1,4 @@
+"""Model-agnostic machinery: columns of agents, seeded streams, sampling, the recorder, results.
+
+Nothing in this package imports a model.
+"""

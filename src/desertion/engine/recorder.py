@@ -1,0 +1,124 @@
+"""The recorder: daily counts of agents by group and state, and daily events.
+
+A *group* is a flat index over a product of labelled axes (for the manpower model:
+faction x origin). Counts are taken from the agents' columns themselves (an independent
+census); events are what the mechanisms report. Because every status change is reported as
+an event with its ``from`` and ``to`` state, the census of day *t* equals the census of day
+*t-1* plus the day's inflows minus its outflows: the conservation law the tests check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+NOWHERE = -1  # ``from``/``to`` of an event that enters or leaves a group's books
+
+
+class Recorder:
+    def __init__(self, start: dt.date, n_days: int, axes: dict[str, Sequence[str]],
+                 states: Sequence[str], scale: float = 1.0) -> None:
+        self.start = start
+        self.n_days = n_days
+        self.axes = {name: list(labels) for name, labels in axes.items()}
+        self.states = list(states)
+        self.scale = scale
+        self.n_groups = int(np.prod([len(v) for v in self.axes.values()]))
+        # row 0 is the census before the first day; row t the census at the end of day t
+        self.counts = np.zeros((n_days + 1, self.n_groups, len(self.states)), dtype=np.int64)
+        self._events: dict[tuple[str, str, int, int], np.ndarray] = {}
+        self.days_done = 0
+
+    # -- writing -------------------------------------------------------------------------
+    def census(self, day: int, group: np.ndarray, state: np.ndarray) -> None:
+        """Count agents by (group, state) at the end of ``day`` (0: the initial state)."""
+        n_states = len(self.states)
+        key = group.astype(np.int64) * n_states + state
+        flat = np.bincount(key, minlength=self.n_groups * n_states)
+        self.counts[day] = flat[: self.n_groups * n_states].reshape(self.n_groups, n_states)
+        self.days_done = max(self.days_done, day)
+
+    def event(self, day: int, name: str, group: np.ndarray, *, detail: str = "",
+              from_state: int = NOWHERE, to_state: int = NOWHERE,
+              weights: np.ndarray | None = None) -> None:
+        """Record one event for each agent whose group index is in ``group``.
+
+        ``from_state``/``to_state`` are state codes when the event moves agents between
+        states (``NOWHERE`` when they enter or leave the group's books, or for events that
+        change no state, such as a fine).
+        """
+        if len(group) == 0:
+            return
+        counts = np.bincount(group, weights=weights, minlength=self.n_groups)[: self.n_groups]
+        self.event_counts(day, name, counts.astype(np.int64), detail=detail,
+                          from_state=from_state, to_state=to_state)
+
+    def event_counts(self, day: int, name: str, counts: np.ndarray, *, detail: str = "",
+                     from_state: int = NOWHERE, to_state: int = NOWHERE) -> None:
+        """Record already aggregated counts (one per group) for an event."""
+        key = (name, detail, from_state, to_state)
+        table = self._events.get(key)
+        if table is None:
+            table = self._events[key] = np.zeros((self.n_days + 1, self.n_groups), np.int64)
+        table[day] += counts
+
+    # -- reading -------------------------------------------------------------------------
+    def _group_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(itertools.product(*self.axes.values())),
+                            columns=list(self.axes))
+
+    def dates(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start - dt.timedelta(days=1), periods=self.n_days + 1,
+                             freq="D")
+
+    def timeseries(self) -> pd.DataFrame:
+        """Long table: one row per (date, group, state) with the census count.
+
+        ``agents`` is the number of simulated agents; ``count`` scales it back to the full
+        population (``agents / scale``). The first date is the eve of the first day.
+        """
+        n_days = self.days_done + 1
+        groups = self._group_frame()
+        n_states = len(self.states)
+        frame = pd.DataFrame({
+            "date": np.repeat(self.dates()[:n_days], self.n_groups * n_states),
+            **{col: np.tile(np.repeat(groups[col].to_numpy(), n_states), n_days)
+               for col in groups},
+            "status": np.tile(self.states, n_days * self.n_groups),
+            "agents": self.counts[:n_days].reshape(-1),
+        })
+        frame["count"] = frame["agents"] / self.scale
+        for col in (*groups.columns, "status"):
+            frame[col] = frame[col].astype("category")
+        return frame
+
+    def events(self) -> pd.DataFrame:
+        """Long table: one row per (date, event, detail, group, from, to) with a non-zero count."""
+        n_days = self.days_done + 1
+        groups = self._group_frame()
+        dates = self.dates()
+        parts = []
+        for (name, detail, src, dst), table in sorted(self._events.items()):
+            day, grp = np.nonzero(table[:n_days])
+            if len(day) == 0:
+                continue
+            parts.append(pd.DataFrame({
+                "date": dates[day], "event": name, "detail": detail,
+                **{col: groups[col].to_numpy()[grp] for col in groups},
+                "from_status": self.states[src] if src != NOWHERE else "",
+                "to_status": self.states[dst] if dst != NOWHERE else "",
+                "agents": table[day, grp],
+            }))
+        columns = ["date", "event", "detail", *groups.columns, "from_status", "to_status",
+                   "agents"]
+        frame = (pd.concat(parts, ignore_index=True) if parts
+                 else pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+        frame = frame.sort_values(["date", "event", "detail", *groups.columns],
+                                  kind="stable").reset_index(drop=True)
+        frame["agents"] = frame["agents"].astype(np.int64)
+        frame["count"] = frame["agents"] / self.scale
+        return frame

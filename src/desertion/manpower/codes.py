@@ -1,0 +1,71 @@
+"""Integer codes of the agents' categorical columns, and their labels in outputs."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    CIVILIAN = 0   # never served, or not now: lives under a faction's conscription
+    SERVING = 1
+    SHIRKING = 2   # still in the ranks, not reporting for duty
+    JAILED = 3
+    HIDING = 4     # at home out of reach: deserters and draft evaders
+    ABROAD = 5     # refugee
+    RETURNED = 6   # a foreign fighter (or militiaman) back in his home country
+    EXECUTED = 7
+    KILLED = 8
+
+
+class Origin(IntEnum):
+    LOCAL = 0
+    FOREIGN = 1
+
+
+class Entry(IntEnum):
+    NONE = 0               # a civilian who has never served
+    VOLUNTEER = 1
+    FOREIGN_VOLUNTEER = 2
+    CONSCRIPT = 3          # answered a call-up
+    DRAGOONED = 4          # taken in a sweep
+    MILITIA = 5
+
+
+class Channel(IntEnum):
+    """Ways out of a faction (mechanism 8)."""
+
+    HIDE = 0       # a local slips home and hides
+    ABROAD = 1     # a local crosses a border as a refugee
+    HOME = 2       # a foreigner crosses a border back to his own country
+    DEFECT = 3     # anyone, to a faction that accepts him
+
+
+class Offence(IntEnum):
+    DESERTION = 0  # caught leaving, or found in hiding after leaving
+    SHIRKING = 1   # caught not reporting for duty
+    CODE = 2       # violating the group's code
+    EVASION = 3    # a draft evader caught
+
+
+class Sanction(IntEnum):
+    NONE = 0
+    FINE = 1
+    DISMISSAL = 2
+    PRISON = 3
+    EXECUTION = 4
+
+
+SERVING_STATUSES = (Status.SERVING, Status.SHIRKING)  # in a faction's ranks, counted in strength
+IN_RANKS = (Status.SERVING, Status.SHIRKING, Status.JAILED)  # on a faction's books
+
+
+def label(code: IntEnum) -> str:
+    return code.name.lower()
+
+
+STATUS_LABELS = [label(s) for s in Status]
+ORIGIN_LABELS = [label(o) for o in Origin]
+ENTRY_LABELS = [label(e) for e in Entry]
+CHANNEL_LABELS = [label(c) for c in Channel]
+OFFENCE_LABELS = [label(o) for o in Offence]
+SANCTION_LABELS = [label(s) for s in Sanction]

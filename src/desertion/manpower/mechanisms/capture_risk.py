@@ -1,0 +1,30 @@
+"""Mechanism 2. Perceived capture risk P = 1 - exp(-k E/A) (Epstein 2002).
+
+E is the enforcers watching a unit, A those preparing to leave there, himself included.
+Enforcement saturates: when many leave at once, each is less likely to be caught.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+
+def capture_probability(enforcers: np.ndarray, leaving: np.ndarray, k: float,
+                        rule: Literal["continuous", "floored"] = "continuous") -> np.ndarray:
+    """P for each unit (or agent) given its enforcers E and would-be leavers A (A >= 1).
+
+    ``rule="continuous"`` uses E/A as is (as Mesa does); ``"floored"`` floors it to an
+    integer (as NetLogo's Rebellion does), so fewer enforcers than leavers means no risk.
+    """
+    ratio = enforcers / np.maximum(leaving, 1)
+    if rule == "floored":
+        ratio = np.floor(ratio)
+    return 1.0 - np.exp(-k * ratio)
+
+
+def enforcers_per_unit(members: np.ndarray, watchers: np.ndarray,
+                       military_police_share: np.ndarray) -> np.ndarray:
+    """Officers and commissars plus the unit's share of the military police."""
+    return watchers + military_police_share * members

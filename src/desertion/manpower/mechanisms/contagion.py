@@ -1,0 +1,26 @@
+"""Mechanism 5. Contagion: recent exits from his unit and his ties raise disaffection and
+lower perceived risk (Koehler, Ohl & Albrecht 2016: desertion spreads through close networks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def tie_exit_share(ties: np.ndarray, tie_exit_day: np.ndarray, today: int, memory_days: float
+                   ) -> np.ndarray:
+    """Share of each agent's ties (rows of ``ties``, -1 for none) who tried to leave within
+    ``memory_days``; ``tie_exit_day`` holds the last exit day of each tie."""
+    valid = ties >= 0
+    left = valid & (today - tie_exit_day.astype(np.int64) <= memory_days)
+    return left.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+
+
+def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *,
+              unit_weight: float, tie_weight: float) -> np.ndarray:
+    return unit_weight * unit_recent_exits_per_member + tie_weight * tie_share
+
+
+def emboldened_risk(risk: np.ndarray, contagion: np.ndarray, discount: float) -> np.ndarray:
+    """Others getting away makes leaving look safer."""
+    return risk * np.maximum(0.0, 1.0 - discount * contagion)

@@ -1,0 +1,618 @@
+"""The scenario: a validated description of one case (factions, civilians, calendar, parameters).
+
+Scenario files are TOML. They are parsed and validated here, at the edge; the model's core
+receives plain arrays and numbers (see ``compile.py``). Every parameter carries its meaning,
+unit and source; ``docs/ODD.md`` lists them and ``desertion show`` prints them resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from desertion.engine.overrides import apply_overrides as _apply_overrides
+
+SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
+OffenceName = Literal["desertion", "shirking", "code", "evasion"]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+EXTENDED_END = dt.date(2015, 12, 31)
+
+
+def param(default: Any, meaning: str, unit: str = "", source: str = "assumption",
+          **constraints: Any) -> Any:
+    """A documented parameter: its meaning, unit and source travel with its default."""
+    return Field(default, description=meaning,
+                 json_schema_extra={"unit": unit, "source": source}, **constraints)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Beta(Strict):
+    """A Beta distribution on [0, 1] given by its mean and standard deviation."""
+
+    mean: float = Field(ge=0.0, le=1.0, description="mean")
+    sd: float = Field(ge=0.0, le=0.5, description="standard deviation")
+
+    @model_validator(mode="after")
+    def _feasible(self) -> Beta:
+        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
+            raise ValueError(f"sd={self.sd} is too large for mean={self.mean}: a Beta "
+                             f"distribution needs sd^2 < mean*(1-mean)")
+        return self
+
+
+# --- mechanisms' global parameters ---------------------------------------------------------
+
+class Disaffection(Strict):
+    """Mechanism 1: D = hardship x (1 - commitment); hardship follows its drivers with a lag."""
+
+    lag_days: float = param(30.0, "time for hardship to move most of the way to its drivers",
+                            "days", "assumption; gives the lag of MODEL.md pattern 5", gt=0)
+    casualty_weight: float = param(3.0, "hardship per unit casualty rate (recent deaths per "
+                                   "member)", "1", "calibrated by hand", ge=0)
+    airstrike_weight: float = param(0.1, "hardship per unit of airstrike intensity", "1",
+                                    "calibrated by hand", ge=0)
+    winter_weight: float = param(0.05, "hardship in a full winter", "1",
+                                 "calibrated by hand ('the cold winter', seed text)", ge=0)
+    pay_weight: float = param(0.5, "hardship per unit of pay cut (1 - pay level)", "1",
+                              "assumption", ge=0)
+    momentum_weight: float = param(0.1, "hardship per unit of lost momentum", "1",
+                                   "calibrated by hand ('lose its momentum', seed text)", ge=0)
+    mistaken_weight: float = param(2.0, "hardship per mistaken punishment per unit member",
+                                   "1", "assumption", ge=0)
+
+
+class CaptureRisk(Strict):
+    """Mechanism 2: P = 1 - exp(-k E/A), Epstein (2002)."""
+
+    k: float = param(2.3, "arrest constant", "1", "Epstein 2002 (k = 2.3)", gt=0)
+    rule: Literal["continuous", "floored"] = param(
+        "continuous", "ratio E/A as is (Mesa) or floored to an integer (NetLogo's Rebellion)",
+        "", "Epstein 2002; Wilensky 2004")
+    hide_exposure: Share = param(0.3, "share of the unit's watch a local faces when he "
+                                 "slips home to hide (the other channels face all of it)", "1",
+                                 "assumption")
+
+
+class Severity(Strict):
+    """Mechanism 3: the perceived severity S of each sanction, on a 0-1 scale."""
+
+    execution: Share = param(1.0, "severity of execution", "1", "scale anchor")
+    prison_per_year: NonNegative = param(0.5, "severity of a year in prison", "1/year",
+                                         "assumption")
+    fine: Share = param(0.05, "severity of a fine", "1", "assumption")
+    dismissal: Share = param(0.15, "severity of dismissal from a state job", "1", "assumption")
+
+
+class Deterrence(Strict):
+    """Mechanism 4: punishments that are seen raise perceived risk for a while, then fade."""
+
+    public_weight: NonNegative = param(
+        0.1, "fear added by one public execution per 1,000 fighters of the faction", "1",
+        "assumption ('a powerful message', seed text)")
+    private_weight: NonNegative = param(
+        0.2, "fear added in his unit by one private execution there", "1", "assumption")
+    prison_weight: NonNegative = param(0.1, "fear added in his unit by one man jailed there",
+                                       "1", "assumption")
+    half_life_days: float = param(30.0, "half-life of the fear an example leaves", "days",
+                                  "assumption", gt=0)
+
+
+class Contagion(Strict):
+    """Mechanism 5: recent exits among his unit and ties (Koehler, Ohl & Albrecht 2016)."""
+
+    unit_weight: NonNegative = param(1.0, "disaffection added per recent exit per unit member",
+                                     "1", "assumption")
+    tie_weight: NonNegative = param(0.1, "disaffection added when all his ties left recently",
+                                    "1", "assumption")
+    risk_discount: NonNegative = param(2.0, "proportional cut in perceived risk per unit of "
+                                       "contagion", "1", "assumption")
+    memory_days: float = param(14.0, "how long an exit keeps counting as recent", "days",
+                               "assumption", gt=0)
+
+
+class FearTrigger(Strict):
+    """Mechanism 6: combat danger turns disaffection into action (Albrecht & Koehler 2018)."""
+
+    danger_weight: NonNegative = param(0.5, "proportional increase of disaffection per unit "
+                                       "of danger (combat plus airstrikes)", "1",
+                                       "calibrated by hand")
+
+
+class Decision(Strict):
+    """Mechanism 7: leave if D + contagion - expected cost - barrier > threshold (+ noise)."""
+
+    threshold: Beta = param(Beta(mean=0.28, sd=0.07), "personal activation threshold", "1",
+                            "Epstein 2002's T made heterogeneous; level calibrated by hand to "
+                            "targets.csv: isis_own_executed_fleeing")
+    risk_aversion: Beta = param(Beta(mean=0.5, sd=0.28), "risk aversion R", "1",
+                                "Epstein 2002 (U(0,1): mean 0.5, sd 0.29)")
+    noise: NonNegative = param(0.03, "scale of the logistic noise added to each day's "
+                               "decision (0: deterministic)", "1", "calibrated by hand")
+    shirk_ratio: Share = param(1.0, "shirking needs this share of the threshold (he shirks "
+                               "when disaffected past it but leaving costs too much)", "1",
+                               "assumption (milder disaffection gives shirking)")
+
+
+class Attrition(Strict):
+    """Mechanism 10: combat deaths."""
+
+    airstrike_lethality: NonNegative = param(1.0, "proportional increase in the death rate "
+                                             "per unit of airstrike intensity", "1",
+                                             "assumption")
+
+
+class Evasion(Strict):
+    """Mechanism 12: draft-eligible civilians weigh service against hiding and flight."""
+
+    consider_rate: Share = param(0.0005, "daily chance an eligible civilian reconsiders "
+                                 "without pressure", "1/day", "assumption")
+    pressure_weight: NonNegative = param(200.0, "extra reconsideration per unit of draft "
+                                         "pressure (men called or taken per eligible man per "
+                                         "day)", "1", "assumption")
+    service_cost: NonNegative = param(0.6, "cost of serving for an uncommitted man, before "
+                                      "danger", "1", "assumption")
+    hide_barrier: NonNegative = param(0.1, "cost of hiding at home", "1", "assumption")
+    abroad_barrier: NonNegative = param(0.35, "cost of leaving the country", "1",
+                                        "assumption (smugglers, loss of home)")
+    hiding_detection: Share = param(0.3, "how likely a sweep finds a man in hiding, relative "
+                                    "to a man at home", "1", "assumption")
+    noise: float = param(0.1, "scale of the logit choice among report, hide and flee", "1",
+                         "assumption", gt=0)
+    hide_to_abroad_rate: Share = param(0.002, "daily chance a man in hiding reconsiders "
+                                       "fleeing abroad", "1/day", "assumption")
+
+
+class Mechanisms(Strict):
+    disaffection: Disaffection = Disaffection()
+    capture: CaptureRisk = CaptureRisk()
+    severity: Severity = Severity()
+    deterrence: Deterrence = Deterrence()
+    contagion: Contagion = Contagion()
+    fear: FearTrigger = FearTrigger()
+    decision: Decision = Decision()
+    attrition: Attrition = Attrition()
+    evasion: Evasion = Evasion()
+
+
+# --- factions ------------------------------------------------------------------------------
+
+class Cohort(Strict):
+    """Fighters present at the start, by origin and way of entry."""
+
+    origin: Literal["local", "foreign"]
+    entry: Literal["volunteer", "foreign_volunteer", "conscript", "dragooned", "militia"]
+    count: int = Field(ge=0, description="fighters at the start (full scale)")
+    commitment: Beta
+    source: str = ""
+
+
+class Enforcement(Strict):
+    watchers_per_unit: NonNegative = param(0.3, "officers and commissars watching each unit "
+                                           "(enforcers without a military police)", "men",
+                                           "assumption")
+    military_police_share: Share = param(0.0, "share of fighters serving as military police, "
+                                         "spread over the units", "1", "assumption")
+    checkpoint: Share = param(0.1, "chance a checkpoint stops a man crossing the faction's "
+                              "lines", "1", "assumption")
+    foreign_visibility: float = param(3.0, "how much more likely checkpoints stop a "
+                                      "foreigner (language, looks, no local shelter)", "1",
+                                      "assumption (MODEL.md mechanism 8)", ge=1.0)
+    shirker_detection: Share = param(0.1, "daily share of the capture probability that "
+                                     "applies to a shirker (he is absent, not crossing "
+                                     "lines)", "1/day", "assumption")
+    code_violation_rate: NonNegative = param(0.0, "code violations punished per fighter-day",
+                                             "1/day", "assumption")
+    mistaken_rate: NonNegative = param(0.0, "innocents punished by mistake per military "
+                                       "policeman per day", "1/day", "assumption")
+
+
+class Sanctions(Strict):
+    desertion: SanctionName = param("prison", "sanction for a caught deserter", "")
+    shirking: SanctionName = param("prison", "sanction for a caught shirker", "")
+    code: SanctionName = param("prison", "sanction for a code violation", "")
+    evasion: SanctionName = param("fine", "sanction for a caught draft evader", "")
+    prison_days: int = param(90, "length of a prison term", "days", "assumption", ge=1,
+                             le=3650)
+    publicity: Share = param(0.5, "share of executions made public across the faction "
+                             "(the rest are seen only in the unit)", "1", "assumption")
+
+
+class Barriers(Strict):
+    """Mechanism 8: the fixed cost of each exit channel (on the scale of disaffection)."""
+
+    hide: NonNegative = param(0.05, "barrier to slipping home and hiding (locals)", "1")
+    abroad: NonNegative = param(0.2, "barrier to fleeing abroad (locals)", "1")
+    home: NonNegative = param(0.3, "barrier to a foreigner's journey home", "1")
+    defect: NonNegative = param(0.4, "barrier to defecting to an accepting faction", "1")
+    travel_ban: NonNegative = param(0.25, "barrier added to leaving the country under a "
+                                    "travel ban", "1")
+    travel_ban_checkpoint: Share = param(0.3, "chance of being stopped added at the border "
+                                         "under a travel ban", "1")
+
+
+class Recruitment(Strict):
+    local_volunteers_per_day: NonNegative = param(0.0, "local volunteers joining per day at "
+                                                  "zero momentum", "men/day")
+    foreign_volunteers_per_month: NonNegative = param(0.0, "foreign volunteers arriving per "
+                                                      "month at zero momentum", "men/month")
+    momentum_elasticity: NonNegative = param(1.0, "proportional change in volunteering per "
+                                             "unit of momentum", "1", "assumption")
+    volunteer_commitment: Beta = param(Beta(mean=0.75, sd=0.12), "commitment of new local "
+                                       "volunteers", "1", "assumption")
+    foreign_volunteer_commitment: Beta = param(Beta(mean=0.8, sd=0.1), "commitment of new "
+                                               "foreign volunteers", "1", "assumption")
+    callups_per_day: NonNegative = param(0.0, "call-up notices sent to eligible civilians per "
+                                         "day", "men/day")
+    gap_response: Share = param(0.0, "share of the side's manpower gap (below its strength at "
+                                "the start) turned into call-ups per day", "1/day",
+                                "assumption (MODEL.md mechanism 13)")
+    conscript_commitment_factor: Share = param(0.8, "commitment of a conscript relative to "
+                                               "his commitment as a civilian", "1")
+    dragooned_commitment_factor: Share = param(0.5, "commitment of a man taken in a sweep "
+                                               "relative to his commitment as a civilian", "1",
+                                               "assumption (seed text: dragooned men desert "
+                                               "more)")
+    accepts_defectors_from: list[Identifier] = param([], "factions whose fighters this one "
+                                                     "takes in", "")
+
+
+class PolicyChange(Strict):
+    """Values a scheduled policy event or an adaptive rule sets (unset ones are kept)."""
+
+    military_police_share: Share | None = None
+    checkpoint: Share | None = None
+    desertion: SanctionName | None = None
+    shirking: SanctionName | None = None
+    code: SanctionName | None = None
+    evasion: SanctionName | None = None
+    publicity: Share | None = None
+    callups_per_day: NonNegative | None = None
+    sweep_per_day: NonNegative | None = None
+    travel_ban: bool | None = None
+
+
+class Rule(Strict):
+    """Mechanism 15: if a metric crosses a level, change policy."""
+
+    metric: Literal["desertion_rate", "strength_ratio", "shirking_share"] = Field(
+        description="desertion_rate: exits per 1,000 fighters per day over the window; "
+        "strength_ratio: strength now over strength at the start; shirking_share: share of "
+        "the ranks shirking")
+    above: float | None = None
+    below: float | None = None
+    window_days: int = Field(30, ge=1, le=365)
+    set: PolicyChange
+    once: bool = True
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Rule:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+
+class Faction(Strict):
+    id: Identifier
+    name: str = ""
+    side: Identifier
+    cohorts: list[Cohort] = Field(default_factory=list)
+    unit_size: int = param(30, "men per unit (the group he serves and talks with)", "men",
+                           "assumption (platoon)", ge=2, le=1000)
+    ties_per_fighter: int = param(2, "ties to fighters of other units", "ties", "assumption",
+                                  ge=0, le=16)
+    base_hardship: Share = param(0.2, "hardship with no casualties, strikes, winter or cuts",
+                                 "1", "assumption")
+    pay: NonNegative = param(1.0, "pay level (1 = normal)", "1")
+    combat_death_rate: NonNegative = param(0.0002, "deaths per fighter-day at combat "
+                                           "intensity 1", "1/day")
+    enforcement: Enforcement = Enforcement()
+    sanctions: Sanctions = Sanctions()
+    barriers: Barriers = Barriers()
+    recruitment: Recruitment = Recruitment()
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Civilians(Strict):
+    """Draft-age civilian men under a faction's conscription."""
+
+    territory: Identifier = Field(description="the faction whose conscription reaches them")
+    draft_eligible_men: int = Field(ge=0, description="men of draft age (full scale)")
+    state_employee_share: Share = Field(0.0, description="share employed by the state")
+    commitment: Beta = Field(Beta(mean=0.4, sd=0.2), description="support for the faction")
+    source: str = ""
+
+
+# --- the calendar --------------------------------------------------------------------------
+
+class EventBase(Strict):
+    faction: Identifier | None = Field(None, description="the faction concerned (none: all)")
+    start: dt.date
+    end: dt.date | None = Field(None, description="last day (inclusive); none: to the end")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventBase:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Airstrikes(EventBase):
+    kind: Literal["airstrikes"]
+    intensity: NonNegative
+
+
+class Momentum(EventBase):
+    kind: Literal["momentum"]
+    value: float = Field(ge=-1.0, le=1.0)
+
+
+class Combat(EventBase):
+    kind: Literal["combat"]
+    intensity: NonNegative
+
+
+class Winter(EventBase):
+    kind: Literal["winter"]
+    severity: Share
+
+
+class Pay(EventBase):
+    kind: Literal["pay"]
+    level: NonNegative
+
+
+class TravelBan(EventBase):
+    kind: Literal["travel_ban"]
+
+
+class EmployeeSanctions(EventBase):
+    kind: Literal["employee_sanctions"]
+
+
+class ConscriptionSweep(EventBase):
+    kind: Literal["conscription_sweep"]
+    men: int = Field(ge=0, description="men to take over the window (full scale)")
+
+
+class ReservistCallup(EventBase):
+    kind: Literal["reservist_callup"]
+    men: int = Field(ge=0, description="call-up notices over the window (full scale)")
+
+
+class MilitiaWithdrawal(EventBase):
+    kind: Literal["militia_withdrawal"]
+    share: Share = Field(description="share of the faction's fighters who leave")
+
+
+class Amnesty(EventBase):
+    kind: Literal["amnesty"]
+    return_rate: Share = Field(description="daily chance a deserter in hiding considers "
+                               "returning")
+
+
+class PolicySwitch(EventBase):
+    kind: Literal["policy"]
+    set: PolicyChange
+
+
+Event = Annotated[
+    Airstrikes | Momentum | Combat | Winter | Pay | TravelBan | EmployeeSanctions
+    | ConscriptionSweep | ReservistCallup | MilitiaWithdrawal | Amnesty | PolicySwitch,
+    Field(discriminator="kind"),
+]
+
+
+class Scenario(Strict):
+    """One case to simulate. See ``docs/ODD.md`` for every parameter."""
+
+    model: Literal["manpower"] = "manpower"
+    name: str = "scenario"
+    description: str = ""
+    start: dt.date = dt.date(2014, 6, 1)
+    end: dt.date = dt.date(2014, 12, 31)
+    extend_through_2015: bool = Field(False, description="run on to 2015-12-31")
+    seed: int = Field(0, ge=0)
+    scale: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the population "
+                         "simulated; counts are reported scaled back")
+    mechanisms: Mechanisms = Mechanisms()
+    factions: list[Faction] = Field(min_length=1)
+    civilians: list[Civilians] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+    @property
+    def last_day(self) -> dt.date:
+        return max(self.end, EXTENDED_END) if self.extend_through_2015 else self.end
+
+    @property
+    def n_days(self) -> int:
+        return (self.last_day - self.start).days + 1
+
+    @model_validator(mode="after")
+    def _dates(self) -> Scenario:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A copy with dotted-path values replaced, e.g. ``{"factions.isis.pay": 0.8}``."""
+        return _apply_overrides(self, overrides)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run: names the file, the key and what was expected."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {key}: {message}" if key else f"{source}: {message}"
+                 for key, message in problems]
+        super().__init__("\n".join(lines))
+
+
+def _key(loc: tuple[Any, ...], data: Any) -> str:
+    """A readable key path; list items are named by their id where they have one."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            ident = node[item].get("id") if isinstance(node, list) and item < len(node) \
+                and isinstance(node[item], dict) else None
+            parts.append(f"[{item}]" + (f"({ident})" if ident else ""))
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check its spelling and place)"
+    if "input" in error and error["type"] not in ("missing",):
+        shown = repr(error["input"])
+        message += f" (got {shown[:60]})"
+    return message
+
+
+def _check_references(scenario: Scenario) -> list[tuple[str, str]]:
+    """Cross-field checks pydantic cannot express field by field."""
+    problems: list[tuple[str, str]] = []
+    ids = [f.id for f in scenario.factions]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        problems.append(("factions", f"duplicate faction ids {sorted(duplicates)}"))
+    known = set(ids)
+    for i, faction in enumerate(scenario.factions):
+        for j, other in enumerate(faction.recruitment.accepts_defectors_from):
+            if other not in known:
+                problems.append((f"factions[{i}]({faction.id}).recruitment."
+                                 f"accepts_defectors_from[{j}]",
+                                 f"unknown faction {other!r}; expected one of {sorted(known)}"))
+    for i, block in enumerate(scenario.civilians):
+        if block.territory not in known:
+            problems.append((f"civilians[{i}].territory", f"unknown faction "
+                             f"{block.territory!r}; expected one of {sorted(known)}"))
+    first, last = scenario.start, scenario.last_day
+    for i, event in enumerate(scenario.events):
+        key = f"events[{i}]({event.kind})"
+        if event.faction is not None and event.faction not in known:
+            problems.append((f"{key}.faction", f"unknown faction {event.faction!r}; expected "
+                             f"one of {sorted(known)}"))
+        if not first <= event.start <= last:
+            problems.append((f"{key}.start", f"{event.start} is outside the run "
+                             f"({first} to {last})"))
+        if event.end is not None and event.end > last:
+            problems.append((f"{key}.end", f"{event.end} is after the run's last day {last}"))
+        if event.kind in ("conscription_sweep", "reservist_callup", "amnesty",
+                          "militia_withdrawal") and event.end is None:
+            problems.append((f"{key}.end", "this kind of event needs an end date"))
+        if event.kind in ("militia_withdrawal", "conscription_sweep", "reservist_callup",
+                          "amnesty", "policy") and event.faction is None:
+            problems.append((f"{key}.faction", "this kind of event needs a faction"))
+    return problems
+
+
+def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML); raise ``ScenarioError``."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_key(err["loc"], data), _describe(err))
+                    for err in exc.errors(include_url=False)]
+        raise ScenarioError(source, problems) from None
+    problems = _check_references(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+SHIPPED = resources.files("desertion.manpower") / "scenarios"
+
+
+def shipped_scenarios() -> dict[str, str]:
+    """Shipped scenario names with their one-line descriptions."""
+    found = {}
+    for entry in sorted(SHIPPED.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text())
+            found[entry.name.removesuffix(".toml")] = data.get("description", "").strip()
+    return found
+
+
+def _merge(base: Any, top: Any) -> Any:
+    """Deep-merge ``top`` over ``base``: tables merge, lists of tables with ids merge by id,
+    other lists concatenate, and scalars from ``top`` win."""
+    if isinstance(base, dict) and isinstance(top, dict):
+        return {**base, **{k: _merge(base[k], v) if k in base else v for k, v in top.items()}}
+    if isinstance(base, list) and isinstance(top, list):
+        merged = list(base)
+        ids = [item.get("id") if isinstance(item, dict) else None for item in merged]
+        for item in top:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if ident is not None and ident in ids:
+                merged[ids.index(ident)] = _merge(merged[ids.index(ident)], item)
+            else:
+                merged.append(item)
+        return merged
+    return top
+
+
+def _read(source: str | Path, relative_to: Path | None = None, depth: int = 0
+          ) -> tuple[str, dict[str, Any]]:
+    """The display name and parsed TOML of a scenario path or shipped name."""
+    if depth > 8:
+        raise ScenarioError(str(source), [("include", "includes nest too deep (a cycle?)")])
+    path = Path(source)
+    if relative_to is not None and not path.is_absolute() and (relative_to / path).exists():
+        path = relative_to / path
+    if path.exists():
+        try:
+            name, text = str(path), path.read_text()
+        except OSError as exc:
+            raise ScenarioError(str(path), [("", f"cannot read: {exc.strerror}")]) from None
+    else:
+        stem = str(source).removesuffix(".toml")
+        shipped = SHIPPED / f"{stem}.toml"
+        if "/" in stem or not shipped.is_file():
+            raise ScenarioError(str(source), [("", "no such file, and not a shipped scenario; "
+                                              "expected a path or one of "
+                                              f"{sorted(shipped_scenarios())}")])
+        name, text = f"{stem}.toml", shipped.read_text()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(name, [("", f"not valid TOML: {exc}")]) from None
+    includes = data.pop("include", [])
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise ScenarioError(name, [("include", "expected a list of scenario names or paths")])
+    merged: dict[str, Any] = {}
+    for included in includes:
+        _, part = _read(included, path.parent if path.exists() else None, depth + 1)
+        merged = _merge(merged, part)
+    return name, _merge(merged, data)
+
+
+def load_scenario(source: str | Path, **overrides: Any) -> Scenario:
+    """Load a scenario by shipped name (``"isis-2014"``) or path, validated.
+
+    A file may ``include = ["other.toml", ...]`` scenarios it builds on (paths relative to
+    it, or shipped names): their tables are merged under its own, factions by id.
+    Keyword overrides replace top-level values (``seed``, ``scale``, ``end``, ...).
+    """
+    name, data = _read(source)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return validate_scenario(data, name)

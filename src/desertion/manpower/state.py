@@ -1,0 +1,157 @@
+"""The model's state: the agents' columns, per-unit and per-faction memories, and setup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from desertion.engine.columns import Columns
+from desertion.manpower.codes import Entry, Origin, Status
+from desertion.manpower.compile import Compiled
+from desertion.manpower.mechanisms.recruitment import beta_draw
+
+NEVER = np.iinfo(np.int16).min  # "no such day yet" in day columns
+
+def agent_columns(ties: int) -> dict[str, object]:
+    """The agents' columns and their compact dtypes (MODEL.md section 2)."""
+    return {
+        "status": np.uint8,
+        "faction": np.int8,          # served or serves; for civilians, whose draft reaches them
+        "origin": np.uint8,
+        "entry": np.uint8,
+        "group": np.uint8,           # faction x origin, the recorder's group index
+        "draft_eligible": np.bool_,
+        "state_employee": np.bool_,
+        "commitment": np.float32,
+        "risk_aversion": np.float32,
+        "hardship": np.float32,
+        "threshold": np.float32,
+        "unit": np.int32,            # -1: in no unit
+        "perceived_risk": np.float32,
+        "joined_day": np.int16,      # tenure = day - joined_day
+        "release_day": np.int16,     # end of a prison term
+        "exit_day": np.int16,        # last attempt to leave (for contagion)
+        "ties": (np.int32, ties),    # other fighters he talks with; -1: none
+    }
+
+
+DEFAULTS = {"unit": -1, "ties": -1, "joined_day": NEVER, "release_day": NEVER,
+            "exit_day": NEVER, "faction": -1}
+
+
+@dataclass
+class Units:
+    """Per-unit arrays (index = unit id)."""
+
+    faction: np.ndarray
+    recent_exits: np.ndarray       # decaying count of exits (contagion)
+    recent_casualties: np.ndarray  # decaying count of deaths (hardship)
+    recent_mistaken: np.ndarray    # decaying count of mistaken punishments (hardship)
+    fear: np.ndarray               # fear left by private examples (deterrence)
+
+    @classmethod
+    def empty(cls) -> Units:
+        z = np.zeros(0)
+        return cls(np.zeros(0, dtype=np.int64), z, z.copy(), z.copy(), z.copy())
+
+    def add(self, faction: int, n: int) -> np.ndarray:
+        """Create ``n`` units for ``faction``; return their ids."""
+        first = len(self.faction)
+        self.faction = np.concatenate([self.faction, np.full(n, faction)])
+        for name in ("recent_exits", "recent_casualties", "recent_mistaken", "fear"):
+            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(n)]))
+        return np.arange(first, first + n)
+
+
+@dataclass
+class State:
+    people: Columns
+    units: Units
+    public_fear: np.ndarray            # (factions,) fear left by public executions
+    start_strength: np.ndarray         # (factions,) in the ranks on day 0
+    strength_history: np.ndarray       # (days, factions) in the ranks at the end of each day
+    exit_history: np.ndarray           # (days, factions) attempts to leave each day
+    shirking_history: np.ndarray       # (days, factions) shirking at the end of each day
+    civilian_blocks: list[tuple[int, int, int]]  # (faction, first row, end row)
+
+
+def _units_for(units: Units, faction: int, n_fighters: int, unit_size: int,
+               rng: np.random.Generator) -> np.ndarray:
+    """Assign ``n_fighters`` to new units of about ``unit_size``, in random order."""
+    n_units = max(1, -(-n_fighters // unit_size))
+    ids = units.add(faction, n_units)
+    return ids[rng.permutation(n_fighters) % n_units]
+
+
+def draw_ties(rng: np.random.Generator, members: np.ndarray, n: int, k: int, width: int
+              ) -> np.ndarray:
+    """(n, width) ties to random ``members`` (columns beyond ``k``, or no members: -1)."""
+    ties = np.full((n, width), -1, dtype=np.int32)
+    if k > 0 and len(members) > 0 and n > 0:
+        ties[:, :k] = members[rng.integers(0, len(members), size=(n, k))]
+    return ties
+
+
+def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
+    scenario = compiled.scenario
+    fp = compiled.factions
+    mech = scenario.mechanisms
+    width = int(fp.ties_per_fighter.max(initial=0))
+    n_total = sum(round(c.count * compiled.scale) for f in scenario.factions
+                  for c in f.cohorts) + sum(round(b.draft_eligible_men * compiled.scale)
+                                            for b in scenario.civilians)
+    columns = agent_columns(width)
+    people = Columns(columns, DEFAULTS, capacity=int(n_total * 1.1) + 1024)
+    units = Units.empty()
+
+    for f, faction in enumerate(scenario.factions):
+        counts = [round(c.count * compiled.scale) for c in faction.cohorts]
+        n_f = sum(counts)
+        if n_f == 0:
+            continue
+        commitment = np.concatenate([
+            beta_draw(rng, c.commitment.mean, c.commitment.sd, n)
+            for c, n in zip(faction.cohorts, counts, strict=True)])
+        origin = np.repeat([Origin[c.origin.upper()] for c in faction.cohorts], counts)
+        rows = people.append(
+            n_f, status=Status.SERVING, faction=f, origin=origin,
+            entry=np.repeat([Entry[c.entry.upper()] for c in faction.cohorts], counts),
+            group=2 * f + origin, draft_eligible=origin == Origin.LOCAL,
+            commitment=commitment,
+            risk_aversion=beta_draw(rng, mech.decision.risk_aversion.mean,
+                                    mech.decision.risk_aversion.sd, n_f),
+            hardship=fp.base_hardship[f],
+            threshold=beta_draw(rng, mech.decision.threshold.mean, mech.decision.threshold.sd,
+                                n_f),
+            unit=_units_for(units, f, n_f, int(fp.unit_size[f]), rng),
+            joined_day=0)
+        if width:
+            members = np.arange(rows.start, rows.stop, dtype=np.int32)
+            people.ties[rows] = draw_ties(rng, members, n_f,
+                                             int(fp.ties_per_fighter[f]), width)
+
+    blocks = []
+    for block in scenario.civilians:
+        f = [x.id for x in scenario.factions].index(block.territory)
+        n_c = round(block.draft_eligible_men * compiled.scale)
+        rows = people.append(
+            n_c, status=Status.CIVILIAN, faction=f, origin=Origin.LOCAL, entry=Entry.NONE,
+            group=2 * f + Origin.LOCAL, draft_eligible=True,
+            state_employee=rng.random(n_c) < block.state_employee_share,
+            commitment=beta_draw(rng, block.commitment.mean, block.commitment.sd, n_c),
+            risk_aversion=beta_draw(rng, mech.decision.risk_aversion.mean,
+                                    mech.decision.risk_aversion.sd, n_c),
+            hardship=fp.base_hardship[f],
+            threshold=beta_draw(rng, mech.decision.threshold.mean, mech.decision.threshold.sd,
+                                n_c))
+        blocks.append((f, rows.start, rows.stop))
+
+    n_f = fp.n
+    in_ranks = np.bincount(people.faction[people.status == Status.SERVING].astype(np.int64),
+                           minlength=n_f).astype(float)
+    days = compiled.n_days
+    return State(people=people, units=units, public_fear=np.zeros(n_f),
+                 start_strength=in_ranks, strength_history=np.zeros((days, n_f)),
+                 exit_history=np.zeros((days, n_f)), shirking_history=np.zeros((days, n_f)),
+                 civilian_blocks=blocks)

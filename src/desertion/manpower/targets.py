@@ -1,0 +1,120 @@
+"""Compare a run with the documented figures of ``data/targets.csv``.
+
+Each target that the model can speak to has a *measure*: how to compute the same quantity
+from a run's tables. Targets outside the run's period or about factions it does not have are
+left out; targets the model does not represent (e.g. all Syrian refugees) have no measure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+
+from desertion.engine.results import RunResult
+
+IN_RANKS = ("serving", "shirking", "jailed")
+
+
+def load_targets() -> pd.DataFrame:
+    with resources.files("desertion.manpower").joinpath("data/targets.csv").open() as fh:
+        targets = pd.read_csv(fh, parse_dates=["date"])
+    return targets
+
+
+def _events(run: RunResult, event: str, faction: str, first: str, last: str,
+            detail: str | None = None, origin: str | None = None) -> float:
+    ev = run.events
+    sel = ((ev["event"] == event) & (ev["faction"] == faction)
+           & (ev["date"] >= pd.Timestamp(first)) & (ev["date"] <= pd.Timestamp(last)))
+    if detail is not None:
+        sel &= ev["detail"] == detail
+    if origin is not None:
+        sel &= ev["origin"] == origin
+    return float(ev.loc[sel, "count"].sum())
+
+
+def in_ranks(run: RunResult, faction: str, date: str, origin: str | None = None) -> float:
+    ts = run.timeseries
+    sel = ((ts["date"] == pd.Timestamp(date)) & (ts["faction"] == faction)
+           & ts["status"].isin(IN_RANKS))
+    if origin is not None:
+        sel &= ts["origin"] == origin
+    return float(ts.loc[sel, "count"].sum())
+
+
+@dataclass(frozen=True)
+class Measure:
+    faction: str
+    first: str   # the run must cover [first, last]
+    last: str
+    compute: Callable[[RunResult], float]
+    how: str
+
+
+MEASURES: dict[str, Measure] = {
+    "isis_own_executed_fleeing": Measure(
+        "isis", "2014-06-28", "2014-12-28",
+        lambda r: _events(r, "executed", "isis", "2014-06-28", "2014-12-28", "desertion",
+                          "foreign"),
+        "foreign ISIS fighters executed for desertion, 2014-06-28..2014-12-28"),
+    "isis_own_executed_code": Measure(
+        "isis", "2014-06-28", "2014-12-28",
+        lambda r: _events(r, "executed", "isis", "2014-06-28", "2014-12-28", "code"),
+        "ISIS fighters executed for code violations, 2014-06-28..2014-12-28"),
+    "isis_strength": Measure(
+        "isis", "2014-09-11", "2014-09-11", lambda r: in_ranks(r, "isis", "2014-09-11"),
+        "ISIS fighters in the ranks (serving, shirking, jailed) on 2014-09-11"),
+    "isis_foreign_share": Measure(
+        "isis", "2015-10-01", "2015-10-01",
+        lambda r: in_ranks(r, "isis", "2015-10-01", "foreign")
+        / max(in_ranks(r, "isis", "2015-10-01"), 1.0),
+        "foreign share of ISIS fighters in the ranks on 2015-10-01"),
+    "foreign_inflow_per_month": Measure(
+        "isis", "2014-12-01", "2014-12-31",
+        lambda r: _events(r, "joined", "isis", "2014-12-01", "2014-12-31",
+                          "foreign_volunteer"),
+        "foreign volunteers joining ISIS in December 2014"),
+    "saa_strength": Measure(
+        "saa", "2014-12-15", "2014-12-15", lambda r: in_ranks(r, "saa", "2014-12-15"),
+        "SAA soldiers in the ranks on 2014-12-15"),
+    "allied_militia_withdrawal": Measure(
+        "pro_regime_militias", "2014-06-15", "2014-12-31",
+        lambda r: _events(r, "withdrew", "pro_regime_militias", "2014-06-15", "2014-12-31"),
+        "militiamen who withdrew, 2014-06-15..2014-12-31"),
+    "saa_failed_to_enlist": Measure(
+        "saa", "2015-06-30", "2015-06-30",
+        lambda r: sum(_events(r, e, "saa", str(r.meta["scenario"]["start"]), "2015-06-30",
+                              "callup") for e in ("went_into_hiding", "fled_abroad")),
+        "men called up who hid or fled instead of reporting, start..2015-06-30"),
+}
+
+
+def compare(run: RunResult) -> pd.DataFrame:
+    """One row per target that applies to the run: target, range, model value, inside."""
+    scenario = run.meta["scenario"]
+    start = dt.date.fromisoformat(str(scenario["start"]))
+    last = dt.date.fromisoformat(str(run.meta.get("last_day", scenario["end"])))
+    factions = {f["id"] for f in scenario["factions"]}
+    rows = []
+    for target in load_targets().itertuples(index=False):
+        measure = MEASURES.get(target.id)
+        if measure is None or measure.faction not in factions:
+            continue
+        if dt.date.fromisoformat(measure.first) < start or \
+                dt.date.fromisoformat(measure.last) > last:
+            continue
+        value = measure.compute(run)
+        low = target.low if pd.notna(target.low) else None
+        high = target.high if pd.notna(target.high) else None
+        inside = None
+        if low is not None or high is not None:
+            inside = (low is None or value >= low) and (high is None or value <= high)
+        rows.append({"id": target.id, "quantity": measure.how, "target": target.value,
+                     "low": low, "high": high, "model": value, "inside": inside,
+                     "quality": target.quality, "source": target.source})
+    return pd.DataFrame(rows, columns=["id", "quantity", "target", "low", "high", "model",
+                                       "inside", "quality", "source"])
