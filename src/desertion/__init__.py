@@ -16,9 +16,9 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-from desertion.engine.results import RunResult  # noqa: E402
-from desertion.manpower.model import simulate  # noqa: E402
-from desertion.manpower.scenario import (  # noqa: E402
+from desertion.engine.results import RunResult
+from desertion.manpower.model import simulate
+from desertion.manpower.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,

@@ -46,8 +46,11 @@ def register(spec: ModelSpec) -> None:
 def _load_builtin() -> None:
     if _REGISTRY:
         return
-    import desertion.civil_violence.adapter  # noqa: F401  (registers itself)
-    import desertion.manpower.adapter  # noqa: F401
+    import importlib.util  # TEMPORARY until civil_violence lands
+
+    import desertion.manpower.adapter
+    if importlib.util.find_spec("desertion.civil_violence.adapter"):
+        import desertion.civil_violence.adapter  # noqa: F401
 
 
 def models() -> dict[str, ModelSpec]:

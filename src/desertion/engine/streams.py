@@ -19,7 +19,9 @@ class Streams:
     """
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
-        self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        if not isinstance(seed, np.random.SeedSequence):
+            seed = np.random.SeedSequence(seed)
+        self.root = seed
         self._generators: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:

@@ -159,15 +159,18 @@ class Evasion(Strict):
     pressure_weight: NonNegative = param(200.0, "extra reconsideration per unit of draft "
                                          "pressure (men called or taken per eligible man per "
                                          "day)", "1", "assumption")
-    service_cost: NonNegative = param(0.6, "cost of serving for an uncommitted man, before "
+    service_cost: NonNegative = param(0.4, "cost of serving for an uncommitted man, before "
                                       "danger", "1", "assumption")
-    hide_barrier: NonNegative = param(0.1, "cost of hiding at home", "1", "assumption")
-    abroad_barrier: NonNegative = param(0.35, "cost of leaving the country", "1",
-                                        "assumption (smugglers, loss of home)")
+    hide_barrier: NonNegative = param(0.3, "cost of living in hiding (no work, no movement)",
+                                      "1", "calibrated by hand")
+    abroad_barrier: NonNegative = param(0.3, "cost of leaving the country", "1",
+                                        "calibrated by hand (smugglers, loss of home)")
+    horizon_days: float = param(365.0, "how far ahead a man weighs the chance of being "
+                                "drafted at today's pressure", "days", "assumption", gt=0)
     hiding_detection: Share = param(0.3, "how likely a sweep finds a man in hiding, relative "
                                     "to a man at home", "1", "assumption")
-    noise: float = param(0.1, "scale of the logit choice among report, hide and flee", "1",
-                         "assumption", gt=0)
+    noise: float = param(0.03, "scale of the logit choice among report, hide and flee", "1",
+                         "calibrated by hand", gt=0)
     hide_to_abroad_rate: Share = param(0.002, "daily chance a man in hiding reconsiders "
                                        "fleeing abroad", "1/day", "assumption")
 
@@ -447,6 +450,14 @@ class Scenario(Strict):
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A copy with dotted-path values replaced, e.g. ``{"factions.isis.pay": 0.8}``."""
         return _apply_overrides(self, overrides)
+
+    def until(self, last_day: dt.date) -> Scenario:
+        """A copy that stops after ``last_day``: later events are dropped, others cut short."""
+        data = self.model_dump(mode="python")
+        data.update(end=last_day, extend_through_2015=False)
+        data["events"] = [{**e, "end": min(e["end"], last_day) if e["end"] else None}
+                          for e in data["events"] if e["start"] <= last_day]
+        return Scenario.model_validate(data)
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -438,7 +438,8 @@ class Manpower:
                        + self.m.evasion.pressure_weight * pressure)
             thinking = first + bernoulli_indices(rng, end - first, rate)
             thinking = thinking[p.status[thinking] == Status.CIVILIAN]
-            drafted = evasion.draft_chance(np.full(len(thinking), pressure))
+            drafted = evasion.draft_chance(np.full(len(thinking), pressure),
+                                           self.m.evasion.horizon_days)
             self.evade(thinking, f, drafted=drafted,
                        pressure=pressure, detail="pressure")
             if sweep:
@@ -474,7 +475,7 @@ class Manpower:
                                                            cal.airstrikes[f, d]),
                                        ev.service_cost)
         sweep_chance = ev.hiding_detection * evasion.draft_chance(
-            np.broadcast_to(pressure, men.shape))
+            np.broadcast_to(pressure, men.shape), ev.horizon_days)
         return evasion.choice_costs(
             service, drafted, p.risk_aversion[men], sweep_chance, employee_penalty, border,
             caught_severity, hide_barrier=ev.hide_barrier,

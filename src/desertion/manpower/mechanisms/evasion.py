@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 STAY, HIDE, FLEE = 0, 1, 2
-HORIZON_DAYS = 180.0  # how far ahead a man weighs the chance of being drafted
 
 
 def service_cost(commitment: np.ndarray, danger: np.ndarray, base: float) -> np.ndarray:
@@ -16,9 +15,9 @@ def service_cost(commitment: np.ndarray, danger: np.ndarray, base: float) -> np.
     return base * (1.0 - commitment) * (1.0 + danger)
 
 
-def draft_chance(daily_pressure: np.ndarray) -> np.ndarray:
+def draft_chance(daily_pressure: np.ndarray, horizon_days: float) -> np.ndarray:
     """Chance of being called or taken within the horizon at today's pressure."""
-    return 1.0 - np.exp(-daily_pressure * HORIZON_DAYS)
+    return 1.0 - np.exp(-daily_pressure * horizon_days)
 
 
 def choice_costs(service: np.ndarray, drafted: np.ndarray, risk_aversion: np.ndarray,

@@ -1,0 +1,1 @@
+"""Summary tables and figures of runs."""
