@@ -37,8 +37,12 @@ class Recorder:
     def census(self, day: int, group: np.ndarray, state: np.ndarray) -> None:
         """Count agents by (group, state) at the end of ``day`` (0: the initial state)."""
         n_states = len(self.states)
-        key = group.astype(np.int64) * n_states + state
-        flat = np.bincount(key, minlength=self.n_groups * n_states)
+        n_keys = self.n_groups * n_states
+        # the narrowest integer that holds every key: counting is memory-bound
+        dtype = np.uint8 if n_keys <= 256 else np.uint16 if n_keys <= 65536 else np.int64
+        key = group.astype(dtype) * dtype(n_states)
+        key += state.astype(dtype, copy=False)
+        flat = np.bincount(key, minlength=n_keys)
         self.counts[day] = flat[: self.n_groups * n_states].reshape(self.n_groups, n_states)
         self.days_done = max(self.days_done, day)
 

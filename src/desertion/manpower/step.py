@@ -63,6 +63,13 @@ SANCTION_EVENTS = {Sanction.NONE: "released", Sanction.FINE: "fined",
 MISTAKEN = "mistaken"  # detail of punishments of innocents
 
 
+def _spread(values: np.ndarray, rows: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """An array of length ``n`` holding ``values`` at ``rows`` and ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
 class Manpower:
     """One run of the manpower model: its state, its random streams and its recorder."""
 
@@ -169,35 +176,61 @@ class Manpower:
 
     # 4-5. the fighters' decision and its outcome -------------------------------------------
     def weigh_and_act(self, on_duty: np.ndarray) -> np.ndarray:
-        """Mechanisms 1-8 for every man on duty; returns attempts to leave per faction."""
+        """Mechanisms 1-8 for every man on duty; returns attempts to leave per faction.
+
+        Factions are weighed one after another so that their parameters enter as numbers
+        (no per-agent gathers); the outcomes are then applied for all at once.
+        """
+        p, n_factions = self.people, self.c.factions.n
+        faction = p.faction[on_duty]
+        parts = [self.weigh(on_duty[faction == f], int(f))
+                 for f in range(n_factions) if (faction == f).any()]
+        men = np.concatenate([part[0] for part in parts]) if parts else on_duty[:0]
+        action, channel, stop_chance, shirk_capture = (
+            np.concatenate([part[i] for part in parts]) if parts else np.empty(0)
+            for i in range(1, 5))
+        shirking = p.status[men] == Status.SHIRKING
+        self.move(men[(action == decision.SHIRK) & ~shirking], Status.SHIRKING, "shirked")
+        self.move(men[(action == decision.SERVE) & shirking], Status.SERVING,
+                  "returned_to_duty")
+        self.shirkers_at_risk = (men, shirk_capture)  # for enforcement, step 6
+        leave = action == decision.EXIT
+        self.attempt_exits(men[leave], channel[leave].astype(np.intp), stop_chance[leave])
+        return np.bincount(p.faction[men[leave]], minlength=n_factions)
+
+    def weigh(self, men: np.ndarray, f: int) -> tuple[np.ndarray, ...]:
+        """Mechanisms 1-8 for faction ``f``'s men on duty: what each does today.
+
+        Returns the men, their action, chosen channel, chance of being stopped on it, and
+        their daily chance of being caught if they shirk.
+        """
         p, fp, pol, cal, m, d = (self.people, self.c.factions, self.c.policy,
                                  self.c.calendar, self.m, self.day)
-        n_units = len(self.units.faction)
-        f = p.faction[on_duty].astype(np.intp)
-        u = p.unit[on_duty]
-        foreign = p.origin[on_duty] == Origin.FOREIGN
-        members = np.bincount(u, minlength=n_units)
+        units = self.units
+        u = p.unit[men]
+        foreign = p.origin[men] == Origin.FOREIGN
+        members = np.bincount(u, minlength=len(units.faction))
         per_member = 1.0 / np.maximum(members[u], 1)
 
         # 1. disaffection, with hardship following its drivers
         drivers = disaffection.hardship_drivers(
-            fp.base_hardship[f], self.units.recent_casualties[u] * per_member,
+            fp.base_hardship[f], units.recent_casualties[u] * per_member,
             cal.airstrikes[f, d], cal.winter[f, d], cal.pay[f, d], cal.momentum[f, d],
-            self.units.recent_mistaken[u] * per_member,
+            units.recent_mistaken[u] * per_member,
             **m.disaffection.model_dump(exclude={"lag_days"}))
-        hardship = disaffection.update_hardship(p.hardship[on_duty], drivers,
+        hardship = disaffection.update_hardship(p.hardship[men], drivers,
                                                 m.disaffection.lag_days)
-        p.hardship[on_duty] = hardship
-        grievance = disaffection.disaffection(hardship, p.commitment[on_duty])
+        p.hardship[men] = hardship
+        grievance = disaffection.disaffection(hardship, p.commitment[men])
 
         # 5. contagion from recent exits in his unit and among his ties
         if p.ties.shape[1]:
-            ties = p.ties[on_duty]
+            ties = p.ties[men]
             tie_share = contagion.tie_exit_share(ties, p.exit_day[np.maximum(ties, 0)], d,
                                                  m.contagion.memory_days)
         else:
-            tie_share = np.zeros(len(on_duty))
-        spread = contagion.contagion(self.units.recent_exits[u] * per_member, tie_share,
+            tie_share = np.zeros(len(men))
+        spread = contagion.contagion(units.recent_exits[u] * per_member, tie_share,
                                      unit_weight=m.contagion.unit_weight,
                                      tie_weight=m.contagion.tie_weight)
 
@@ -205,61 +238,71 @@ class Manpower:
         danger = fear_trigger.danger(cal.combat[f, d], cal.airstrikes[f, d])
         push = fear_trigger.triggered(grievance, danger, m.fear.danger_weight) + spread
 
+        # 7. (first part) today's mood: men whose push, even before any cost, stays under
+        # the bar for shirking serve today whatever the risks, since costs are never
+        # negative; only the others weigh the channels out (exact, and much cheaper)
+        threshold = p.threshold[men]
+        noise = decision.logistic_noise(self.streams["decision"], len(men), m.decision.noise)
+        weighing = push + noise > m.decision.shirk_ratio * threshold
+
         # 8. channels open to him and their barriers
-        ban = cal.travel_ban[f, d] | pol.travel_ban[f]
-        barriers = exits.channel_barriers(
-            foreign, fp.defect_target[f] >= 0, fp.barrier_hide[f], fp.barrier_abroad[f],
-            fp.barrier_home[f], fp.barrier_defect[f], ban, fp.barrier_travel_ban[f])
+        ban = bool(cal.travel_ban[f, d] or pol.travel_ban[f])
+        can_defect = fp.defect_target[f] >= 0
+        local_barriers = [fp.barrier_hide[f], fp.barrier_abroad[f] + ban * fp.barrier_travel_ban[f]]
+        foreign_barriers = [fp.barrier_home[f]]
+        if can_defect:
+            local_barriers.append(fp.barrier_defect[f])
+            foreign_barriers.append(fp.barrier_defect[f])
+        lowest_barrier = np.where(foreign, min(foreign_barriers), min(local_barriers))
 
         # 2. capture risk: enforcers over those preparing to leave, himself included
-        threshold = p.threshold[on_duty]
-        preparing = push - barriers.min(axis=1) > threshold
-        leaving = np.bincount(u[preparing], minlength=n_units)[u] + ~preparing
-        enforcers = capture_risk.enforcers_per_unit(
-            members, fp.watchers_per_unit[self.units.faction],
-            pol.military_police_share[self.units.faction])[u]
-        capture = capture_risk.capture_probability(enforcers, leaving, m.capture.k,
+        preparing = push - lowest_barrier > threshold
+        leaving = np.bincount(u[preparing], minlength=len(members))[u] + ~preparing
+
+        # from here on, only the men who weigh leaving or shirking
+        w = np.flatnonzero(weighing)
+        uw, foreign_w, spread_w = u[w], foreign[w], spread[w]
+        enforcers = capture_risk.enforcers_per_unit(members[uw], fp.watchers_per_unit[f],
+                                                    pol.military_police_share[f])
+        capture = capture_risk.capture_probability(enforcers, leaving[w], m.capture.k,
                                                    m.capture.rule)
-        checkpoints = exits.channel_checkpoints(foreign, pol.checkpoint[f],
+        barriers = exits.channel_barriers(
+            foreign_w, can_defect, fp.barrier_hide[f], fp.barrier_abroad[f],
+            fp.barrier_home[f], fp.barrier_defect[f], ban, fp.barrier_travel_ban[f])
+        checkpoints = exits.channel_checkpoints(foreign_w, pol.checkpoint[f],
                                                 fp.foreign_visibility[f], ban,
                                                 fp.travel_ban_checkpoint[f])
         exposure = np.array([m.capture.hide_exposure, 1.0, 1.0, 1.0])
         stopped = exits.interception(capture[:, None], exposure, checkpoints)
 
         # 4. deterrence by example, and contagion's emboldening, shape perceived risk
-        fear = self.state.public_fear[f] + self.units.fear[u]
+        fear = self.state.public_fear[f] + units.fear[uw]
         perceived = contagion.emboldened_risk(
-            deterrence.perceived_risk(stopped, fear[:, None]), spread[:, None],
+            deterrence.perceived_risk(stopped, fear[:, None]), spread_w[:, None],
             m.contagion.risk_discount)
 
         # 3. expected cost of each channel and of shirking
         severity = self.severity(pol.sanction[f], pol.prison_days[f])
-        risk_aversion = p.risk_aversion[on_duty]
+        risk_aversion = p.risk_aversion[men[w]]
         costs = sanctions.expected_cost(risk_aversion[:, None], perceived,
-                                        severity[:, [Offence.DESERTION]]) + barriers
+                                        severity[Offence.DESERTION]) + barriers
         channel, exit_cost = exits.best_channel(costs)
-        shirk_risk = contagion.emboldened_risk(
-            deterrence.perceived_risk(capture * fp.shirker_detection[f], fear), spread,
-            m.contagion.risk_discount)
+        shirk_capture = capture * fp.shirker_detection[f]
+        shirk_risk = contagion.emboldened_risk(deterrence.perceived_risk(shirk_capture, fear),
+                                               spread_w, m.contagion.risk_discount)
         shirk_cost = sanctions.expected_cost(risk_aversion, shirk_risk,
-                                             severity[:, Offence.SHIRKING])
-        p.perceived_risk[on_duty] = np.take_along_axis(perceived, channel[:, None], 1)[:, 0]
+                                             severity[Offence.SHIRKING])
+        chosen = channel[:, None]
+        p.perceived_risk[men[w]] = np.take_along_axis(perceived, chosen, 1)[:, 0]
 
         # 7. decision
-        rng = self.streams["decision"]
-        noise = decision.logistic_noise(rng, len(on_duty), m.decision.noise)
-        action = decision.decide(push, exit_cost, shirk_cost, threshold,
-                                 m.decision.shirk_ratio, noise)
-        shirking = p.status[on_duty] == Status.SHIRKING
-        self.move(on_duty[(action == decision.SHIRK) & ~shirking], Status.SHIRKING, "shirked")
-        self.move(on_duty[(action == decision.SERVE) & shirking], Status.SERVING,
-                  "returned_to_duty")
-        self.shirk_capture = capture * fp.shirker_detection[f]  # for enforcement, step 6
-
-        leave = action == decision.EXIT
-        self.attempt_exits(on_duty[leave], channel[leave],
-                           np.take_along_axis(stopped, channel[:, None], 1)[:, 0][leave])
-        return np.bincount(f[leave], minlength=fp.n)
+        action = decision.decide(push[w], exit_cost, shirk_cost, threshold[w],
+                                 m.decision.shirk_ratio, noise[w])
+        everyone = np.full(len(men), decision.SERVE, dtype=np.int8)
+        everyone[w] = action
+        return (men, everyone, _spread(channel, w, len(men), 0),
+                _spread(np.take_along_axis(stopped, chosen, 1)[:, 0], w, len(men), 0.0),
+                _spread(shirk_capture, w, len(men), 0.0))
 
     def severity(self, sanction: np.ndarray, prison_days: np.ndarray) -> np.ndarray:
         s = self.m.severity
@@ -337,9 +380,9 @@ class Manpower:
     def enforce(self, on_duty: np.ndarray) -> None:
         p, fp, pol = self.people, self.c.factions, self.c.policy
         rng = self.streams["enforcement"]
-        status = p.status[on_duty]
-        shirkers = on_duty[(status == Status.SHIRKING)
-                           & (rng.random(len(on_duty)) < self.shirk_capture)]
+        men, capture = self.shirkers_at_risk
+        shirkers = men[(p.status[men] == Status.SHIRKING)
+                       & (rng.random(len(men)) < capture)]
         self.record("caught", shirkers, "shirking")
         self.punish(shirkers, Offence.SHIRKING)
 
@@ -443,7 +486,7 @@ class Manpower:
             self.evade(thinking, f, drafted=drafted,
                        pressure=pressure, detail="pressure")
             if sweep:
-                self.sweep(f, first, end, sweep)
+                self.sweep(f, sweep)
 
     def sample_civilians(self, rng: np.random.Generator, first: int, end: int, k: int,
                          at_home: int) -> np.ndarray:
@@ -510,17 +553,25 @@ class Manpower:
                   else "dragooned", detail)
         self.place_in_units(men, f)
 
-    def sweep(self, f: int, first: int, end: int, quota: int) -> None:
-        """Mechanism 11: a sweep takes men at home and, less easily, men in hiding."""
+    def sweep(self, f: int, quota: int) -> None:
+        """Mechanism 11: a sweep takes men at home and, less easily, men in hiding.
+
+        Each man at home is taken with chance ``quota / exposure`` and each man in hiding
+        with that times ``hiding_detection``, where exposure counts the men at home plus the
+        men in hiding weighted by detection (yesterday's census). Drawn sparsely: the cost
+        grows with the quota, not with the population.
+        """
         p, rng = self.people, self.streams["draft"]
-        block = np.arange(first, end)
-        at_home = block[p.status[first:end] == Status.CIVILIAN]
-        hiding = np.flatnonzero((p.status == Status.HIDING) & (p.faction == f))
-        weight = np.concatenate([np.ones(len(at_home)),
-                                 np.full(len(hiding), self.m.evasion.hiding_detection)])
-        candidates = np.concatenate([at_home, hiding])
-        taken = candidates[rng.random(len(candidates))
-                           < quota * weight / max(weight.sum(), 1.0)]
+        detection = self.m.evasion.hiding_detection
+        census = self.recorder.counts[self.day]
+        at_home = census[2 * f + Origin.LOCAL, Status.CIVILIAN]
+        hiding = census[[2 * f + Origin.LOCAL, 2 * f + Origin.FOREIGN], Status.HIDING].sum()
+        rate = min(1.0, quota / max(at_home + detection * hiding, 1.0))
+        rows = bernoulli_indices(rng, len(p), rate)
+        status, mine = p.status[rows], p.faction[rows] == f
+        home = mine & (status == Status.CIVILIAN) & p.draft_eligible[rows]
+        found = mine & (status == Status.HIDING) & (rng.random(len(rows)) < detection)
+        taken = rows[home | found]
         deserters = taken[p.entry[taken] != Entry.NONE]
         self.record("caught", deserters, "sweep")
         self.punish(deserters, Offence.DESERTION)

@@ -11,9 +11,13 @@ def tie_exit_share(ties: np.ndarray, tie_exit_day: np.ndarray, today: int, memor
                    ) -> np.ndarray:
     """Share of each agent's ties (rows of ``ties``, -1 for none) who tried to leave within
     ``memory_days``; ``tie_exit_day`` holds the last exit day of each tie."""
-    valid = ties >= 0
-    left = valid & (today - tie_exit_day.astype(np.int64) <= memory_days)
-    return left.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+    ties_held = np.zeros(len(ties))
+    ties_left = np.zeros(len(ties))
+    for k in range(ties.shape[1]):  # a handful of tie columns, each a whole-array pass
+        valid = ties[:, k] >= 0
+        ties_held += valid
+        ties_left += valid & (today - tie_exit_day[:, k].astype(np.int64) <= memory_days)
+    return ties_left / np.maximum(ties_held, 1)
 
 
 def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *,

@@ -40,9 +40,9 @@ def choice_costs(service: np.ndarray, drafted: np.ndarray, risk_aversion: np.nda
 
 def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float) -> np.ndarray:
     """Pick an option per row with probability proportional to exp(-cost / noise)."""
-    utility = -costs / noise
-    utility -= utility.max(axis=1, keepdims=True)
-    weights = np.exp(utility)
-    cumulative = np.cumsum(weights, axis=1)
+    lowest = costs[:, 0].copy()
+    for j in range(1, costs.shape[1]):  # a few options, each a whole-array pass
+        np.minimum(lowest, costs[:, j], out=lowest)
+    cumulative = np.cumsum(np.exp((lowest[:, None] - costs) / noise), axis=1)
     u = rng.random(len(costs)) * cumulative[:, -1]
     return (u[:, None] > cumulative).sum(axis=1)
