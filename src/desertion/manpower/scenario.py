@@ -163,7 +163,7 @@ class Evasion(Strict):
                                       "danger", "1", "assumption")
     hide_barrier: NonNegative = param(0.3, "cost of living in hiding (no work, no movement)",
                                       "1", "calibrated by hand")
-    abroad_barrier: NonNegative = param(0.3, "cost of leaving the country", "1",
+    abroad_barrier: NonNegative = param(0.22, "cost of leaving the country", "1",
                                         "calibrated by hand (smugglers, loss of home)")
     horizon_days: float = param(365.0, "how far ahead a man weighs the chance of being "
                                 "drafted at today's pressure", "days", "assumption", gt=0)

@@ -286,7 +286,8 @@ class Manpower:
         risk_aversion = p.risk_aversion[men[w]]
         costs = sanctions.expected_cost(risk_aversion[:, None], perceived,
                                         severity[Offence.DESERTION]) + barriers
-        channel, exit_cost = exits.best_channel(costs)
+        channel, exit_cost = exits.channel_choice(self.streams["channels"], costs,
+                                                  m.decision.noise)
         shirk_capture = capture * fp.shirker_detection[f]
         shirk_risk = contagion.emboldened_risk(deterrence.perceived_risk(shirk_capture, fear),
                                                spread_w, m.contagion.risk_discount)
