@@ -70,15 +70,22 @@ def end_states_table(run: RunResult) -> Table:
     return table
 
 
+def _num(x: float | None) -> str:
+    if x is None or pd.isna(x):
+        return ""
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3g}"
+
+
 def targets_table(comparison: pd.DataFrame) -> Table:
     table = Table(title="Model against documented figures (targets.csv)", title_justify="left")
-    for col in ("target", "quantity", "documented", "range", "model", "inside"):
-        table.add_column(col, justify="right" if col in ("documented", "model") else "left")
+    table.add_column("target", overflow="fold")
+    table.add_column("documented", justify="right")
+    table.add_column("range", justify="right")
+    table.add_column("model", justify="right")
+    table.add_column("inside")
     for row in comparison.itertuples(index=False):
-        low = "" if row.low is None or pd.isna(row.low) else f"{row.low:,.4g}"
-        high = "" if row.high is None or pd.isna(row.high) else f"{row.high:,.4g}"
         inside = {True: "yes", False: "NO", None: "(no range)"}[
             None if row.inside is None or pd.isna(row.inside) else bool(row.inside)]
-        table.add_row(row.id, row.quantity, f"{row.target:,.4g}", f"{low}..{high}",
-                      f"{row.model:,.4g}", inside)
+        table.add_row(f"{row.id}\n[dim]{row.quantity}[/]", _num(row.target),
+                      f"{_num(row.low)}..{_num(row.high)}", _num(row.model), inside)
     return table
