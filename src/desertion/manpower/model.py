@@ -43,6 +43,7 @@ def simulate(scenario: Scenario, seed: int | None = None,
         "agents": len(model.people),
         "days": n_days,
         "last_day": scenario.last_day.isoformat(),
+        "policy_changes": model.policy_log,
     }
     return RunResult(timeseries=model.recorder.timeseries(), events=model.recorder.events(),
                      meta=meta)

@@ -288,7 +288,8 @@ class Rule(Strict):
     """Mechanism 15: if a metric crosses a level, change policy."""
 
     metric: Literal["desertion_rate", "strength_ratio", "shirking_share"] = Field(
-        description="desertion_rate: exits per 1,000 fighters per day over the window; "
+        description="desertion_rate: attempts to leave (caught or not) per 1,000 fighters per "
+        "day over the window; "
         "strength_ratio: strength now over strength at the start; shirking_share: share of "
         "the ranks shirking")
     above: float | None = None
@@ -311,8 +312,9 @@ class Faction(Strict):
     cohorts: list[Cohort] = Field(default_factory=list)
     unit_size: int = param(30, "men per unit (the group he serves and talks with)", "men",
                            "assumption (platoon)", ge=2, le=1000)
-    ties_per_fighter: int = param(2, "ties to fighters of other units", "ties", "assumption",
-                                  ge=0, le=16)
+    ties_per_fighter: int = param(2, "ties to other fighters of his faction, drawn at random "
+                                  "(his own unit included)", "ties", "assumption", ge=0,
+                                  le=16)
     base_hardship: Share = param(0.2, "hardship with no casualties, strikes, winter or cuts",
                                  "1", "assumption")
     pay: NonNegative = param(1.0, "pay level (1 = normal)", "1")

@@ -21,6 +21,8 @@ gathers their inputs from the columns, calls them, and applies and records the t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from desertion.engine.recorder import NOWHERE, Recorder
@@ -55,6 +57,7 @@ from desertion.manpower.mechanisms import (
     sanctions,
     withdrawal,
 )
+from desertion.manpower.scenario import PolicyChange
 from desertion.manpower.state import State, draw_ties, initial_state
 
 SANCTION_EVENTS = {Sanction.NONE: "released", Sanction.FINE: "fined",
@@ -82,6 +85,7 @@ class Manpower:
         self.units = self.state.units
         self.day = 0
         self.comrades: dict[int, np.ndarray] = {}
+        self.policy_log: list[dict[str, object]] = []  # every policy change, for run.json
         self.recorder = Recorder(
             start=compiled.scenario.start, n_days=compiled.n_days,
             axes={"faction": compiled.factions.ids, "origin": ["local", "foreign"]},
@@ -152,7 +156,14 @@ class Manpower:
     # 1. scheduled policy switches ----------------------------------------------------------
     def apply_policy_switches(self) -> None:
         for f, change in self.c.calendar.policy_switches.get(self.day, []):
-            self.c.policy.apply(f, change, self.c.scale)
+            self.change_policy(f, change, "scheduled")
+
+    def change_policy(self, f: int, change: PolicyChange, cause: str) -> None:
+        self.c.policy.apply(f, change, self.c.scale)
+        date = self.c.scenario.start + dt.timedelta(days=self.day)
+        self.policy_log.append({"date": date.isoformat(), "faction": self.c.factions.ids[f],
+                                "cause": cause,
+                                "set": change.model_dump(mode="json", exclude_none=True)})
 
     # 2. prison --------------------------------------------------------------------------
     def release_from_prison(self, ranks: np.ndarray) -> None:
@@ -238,12 +249,15 @@ class Manpower:
         danger = fear_trigger.danger(cal.combat[f, d], cal.airstrikes[f, d])
         push = fear_trigger.triggered(grievance, danger, m.fear.danger_weight) + spread
 
-        # 7. (first part) today's mood: men whose push, even before any cost, stays under
-        # the bar for shirking serve today whatever the risks, since costs are never
-        # negative; only the others weigh the channels out (exact, and much cheaper)
+        # 7. (first part) today's mood: a man whose push, before any cost, stays under both
+        # bars serves today whatever the risks, because the cost of shirking is never
+        # negative and the inclusive cost of leaving never below -noise * log(channels);
+        # only the others weigh the ways out (exact, and much cheaper)
         threshold = p.threshold[men]
         noise = decision.logistic_noise(self.streams["decision"], len(men), m.decision.noise)
-        weighing = push + noise > m.decision.shirk_ratio * threshold
+        lowest_exit_cost = -m.decision.noise * np.log(exits.N_CHANNELS)
+        weighing = push + noise > np.minimum(m.decision.shirk_ratio * threshold,
+                                             threshold + lowest_exit_cost)
 
         # 8. channels open to him and their barriers
         ban = bool(cal.travel_ban[f, d] or pol.travel_ban[f])
@@ -576,8 +590,10 @@ class Manpower:
         deserters = taken[p.entry[taken] != Entry.NONE]
         self.record("caught", deserters, "sweep")
         self.punish(deserters, Offence.DESERTION)
+        evaders = taken[found[home | found] & (p.entry[taken] == Entry.NONE)]
         self.conscript(taken[p.entry[taken] == Entry.NONE], f, Entry.DRAGOONED,
                        self.c.factions.dragooned_commitment_factor[f], "sweep")
+        self.punish(evaders, Offence.EVASION)  # dragooned, and sanctioned for hiding
 
     # 10. men in hiding --------------------------------------------------------------------
     def reconsider_hiding(self) -> None:
@@ -625,15 +641,8 @@ class Manpower:
                 case _:  # shirking_share
                     value = st.shirking_history[d, f] / max(st.strength_history[d, f], 1.0)
             if policy.crossed(value, r.above, r.below):
-                self.c.policy.apply(f, r.set, self.c.scale)
+                self.change_policy(f, r.set, f"rule: {r.metric} = {value:.4g}")
                 rule.fired = True
-                self.recorder.event_counts(self.row, "policy_changed", self._one_hot(f),
-                                           detail=r.metric)
-
-    def _one_hot(self, f: int) -> np.ndarray:
-        counts = np.zeros(self.recorder.n_groups, dtype=np.int64)
-        counts[2 * f] = 1
-        return counts
 
     # 12. memories fade ----------------------------------------------------------------------
     def fade_memories(self) -> None:
