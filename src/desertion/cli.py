@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,7 +66,11 @@ def load(source: str, settings: list[str], scale: float | None = None,
         if until is not None:
             if not hasattr(scenario, "until"):
                 _fail(f"--until does not apply to the {spec.name} model")
-            scenario = scenario.until(dt.date.fromisoformat(until))
+            try:
+                last_day = dt.date.fromisoformat(until)
+            except ValueError as exc:
+                _fail(f"--until {until}: {exc}; expected a date YYYY-MM-DD")
+            scenario = scenario.until(last_day)
     except (ValueError, OverrideError) as exc:  # ScenarioError and pydantic errors included
         _fail(str(exc))
     return spec, scenario
@@ -98,9 +103,11 @@ def run(
         result = spec.simulate(resolved, seed=seed,
                                progress=lambda done, total: bar.update(task, completed=done,
                                                                        total=total))
-    result.save(out)
-    if plot:
-        spec.plot(result, out / "plot.png")
+    extra = {}
+    if plot:  # drawn before the save, so the folder is swapped in whole or not at all
+        with tempfile.TemporaryDirectory() as scratch:
+            extra["plot.png"] = spec.plot(result, Path(scratch) / "plot.png").read_bytes()
+    result.save(out, extra_files=extra)
     for table in spec.summary_tables(result):
         console.print(table)
     console.print(f"wrote {out}/ (timeseries.parquet, events.parquet, run.json"
@@ -155,6 +162,11 @@ def version() -> None:
 
     console.print(json.dumps({"desertion": __version__}))
 
+
+# the experiment commands (sweep, sensitivity) live with the experiment layer
+from desertion.experiments.cli import register as _register_experiments  # noqa: E402
+
+_register_experiments(app)
 
 if __name__ == "__main__":
     app()

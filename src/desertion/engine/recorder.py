@@ -76,8 +76,9 @@ class Recorder:
                             columns=list(self.axes))
 
     def dates(self) -> pd.DatetimeIndex:
+        # nanoseconds, the unit Parquet gives back, so a saved run loads back equal
         return pd.date_range(self.start - dt.timedelta(days=1), periods=self.n_days + 1,
-                             freq="D")
+                             freq="D").as_unit("ns")
 
     def timeseries(self) -> pd.DataFrame:
         """Long table: one row per (date, group, state) with the census count.

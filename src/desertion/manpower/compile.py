@@ -206,10 +206,14 @@ def _calendar(scenario: Scenario, n_days: int) -> Calendar:
     # overlap; totals spread over a window (sweeps, call-ups) add up instead
     for event in scenario.events:
         rows = [ids.index(event.faction)] if event.faction else list(range(n_f))
+        # an event keeps its whole window (totals spread over it) even when the run stops
+        # before its end: a run stopped early is the start of the full run
         first = (event.start - scenario.start).days
-        last = (event.end - scenario.start).days if event.end else n_days - 1
-        days = slice(first, last + 1)
-        length = last - first + 1
+        if first >= n_days:
+            continue
+        last = (event.end or scenario.calendar_end) - scenario.start
+        length = last.days - first + 1
+        days = slice(first, min(last.days, n_days - 1) + 1)
         match event.kind:
             case "airstrikes":
                 cal.airstrikes[rows, days] = event.intensity

@@ -8,14 +8,23 @@ unit and source; ``docs/ODD.md`` lists them and ``desertion show`` prints them r
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from desertion.engine.overrides import apply_overrides as _apply_overrides
+from desertion.engine.overrides import OverrideError, set_path
 
 SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
 OffenceName = Literal["desertion", "shirking", "code", "evasion"]
@@ -345,11 +354,13 @@ class EventBase(Strict):
     end: dt.date | None = Field(None, description="last day (inclusive); none: to the end")
     source: str = ""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> EventBase:
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"{end} is before the event's start {start}")
+        return end
 
 
 class Airstrikes(EventBase):
@@ -430,36 +441,63 @@ class Scenario(Strict):
     seed: int = Field(0, ge=0)
     scale: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the population "
                          "simulated; counts are reported scaled back")
+    stop: dt.date | None = Field(None, description="stop the run early, after this day; "
+                                 "the calendar stays that of the whole scenario")
     mechanisms: Mechanisms = Mechanisms()
     factions: list[Faction] = Field(min_length=1)
     civilians: list[Civilians] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
 
     @property
-    def last_day(self) -> dt.date:
+    def calendar_end(self) -> dt.date:
+        """The last day of the scenario's calendar (events must start by then)."""
         return max(self.end, EXTENDED_END) if self.extend_through_2015 else self.end
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day simulated."""
+        return min(self.stop, self.calendar_end) if self.stop else self.calendar_end
 
     @property
     def n_days(self) -> int:
         return (self.last_day - self.start).days + 1
 
-    @model_validator(mode="after")
-    def _dates(self) -> Scenario:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end", "stop")
+    @classmethod
+    def _after_start(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if day is not None and start is not None and day < start:
+            raise ValueError(f"{day} is before the run's start {start}")
+        return day
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """A copy with dotted-path values replaced, e.g. ``{"factions.isis.pay": 0.8}``."""
-        return _apply_overrides(self, overrides)
+    def with_overrides(self, overrides: dict[str, Any], source: str | None = None
+                       ) -> Scenario:
+        """A copy with dotted-path values replaced, e.g. ``{"factions.isis.pay": 0.8}``.
+
+        The result is validated like a file: a bad value raises ``ScenarioError`` naming
+        ``source`` (default: the scenario's name), the key and what was expected.
+        """
+        if not overrides:
+            return self
+        data = self.model_dump(mode="json")
+        try:
+            for dotted, value in overrides.items():
+                set_path(data, dotted, value)
+        except OverrideError as exc:
+            raise ScenarioError(source or self.name, [("", str(exc))]) from None
+        return validate_scenario(data, source or self.name)
 
     def until(self, last_day: dt.date) -> Scenario:
-        """A copy that stops after ``last_day``: later events are dropped, others cut short."""
-        data = self.model_dump(mode="python")
-        data.update(end=last_day, extend_through_2015=False)
-        data["events"] = [{**e, "end": min(e["end"], last_day) if e["end"] else None}
-                          for e in data["events"] if e["start"] <= last_day]
-        return Scenario.model_validate(data)
+        """A copy that stops after ``last_day``.
+
+        Within the calendar the run simply stops early (``stop``): every event keeps its
+        window, so the days simulated are exactly the first days of the full run. Past the
+        calendar's end the run is extended (open-ended events go on).
+        """
+        if last_day <= self.calendar_end:
+            return self.model_copy(update={"stop": last_day})
+        return self.model_copy(update={"end": last_day, "extend_through_2015": False,
+                                       "stop": None})
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -476,26 +514,57 @@ class ScenarioError(ValueError):
 
 
 def _key(loc: tuple[Any, ...], data: Any) -> str:
-    """A readable key path; list items are named by their id where they have one."""
+    """A readable key path; list items are named by their id or kind where they have one."""
     parts: list[str] = []
     node = data
     for item in loc:
         if isinstance(item, int):
-            ident = node[item].get("id") if isinstance(node, list) and item < len(node) \
-                and isinstance(node[item], dict) else None
-            parts.append(f"[{item}]" + (f"({ident})" if ident else ""))
-            node = node[item] if isinstance(node, list) and item < len(node) else None
+            entry = node[item] if isinstance(node, list) and item < len(node) else None
+            label = entry.get("id") or entry.get("kind") if isinstance(entry, dict) else None
+            parts.append(f"[{item}]" + (f"({label})" if label else ""))
+            node = entry
+        elif isinstance(node, dict) and node.get("kind") == item and item not in node:
+            continue  # pydantic's tag of a union member, already shown as (kind)
         else:
             parts.append(("." if parts else "") + str(item))
             node = node.get(item) if isinstance(node, dict) else None
     return "".join(parts)
 
 
+def _model_classes(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [cls for arg in get_args(annotation) for cls in _model_classes(arg)]
+
+
+def _expected_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the schema allows at the place of ``loc``'s last item."""
+    candidates: list[type[BaseModel]] = [Scenario]
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        found: list[type[BaseModel]] = []
+        for cls in candidates:
+            if item in cls.model_fields:
+                found += _model_classes(cls.model_fields[item].annotation)
+            elif "kind" in cls.model_fields and item in get_args(
+                    cls.model_fields["kind"].annotation):
+                found.append(cls)  # the member of a union named by its tag
+        candidates = found
+    return sorted({name for cls in candidates for name in cls.model_fields})
+
+
 def _describe(error: dict[str, Any]) -> str:
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        return "unknown key (check its spelling and place)"
-    if "input" in error and error["type"] not in ("missing",):
+        expected = _expected_keys(error["loc"])
+        close = difflib.get_close_matches(str(error["loc"][-1]), expected, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown key; {hint}expected one of {expected}"
+    if error["type"].startswith("value_error"):
+        message = message.removeprefix("Value error, ")
+    if "input" in error and error["type"] not in ("missing", "union_tag_invalid",
+                                                  "value_error"):
         shown = repr(error["input"])
         message += f" (got {shown[:60]})"
     return message
@@ -519,7 +588,9 @@ def _check_references(scenario: Scenario) -> list[tuple[str, str]]:
         if block.territory not in known:
             problems.append((f"civilians[{i}].territory", f"unknown faction "
                              f"{block.territory!r}; expected one of {sorted(known)}"))
-    first, last = scenario.start, scenario.last_day
+    first, last = scenario.start, scenario.calendar_end
+    if scenario.stop is not None and scenario.stop > last:
+        problems.append(("stop", f"{scenario.stop} is after the calendar's last day {last}"))
     for i, event in enumerate(scenario.events):
         key = f"events[{i}]({event.kind})"
         if event.faction is not None and event.faction not in known:
@@ -544,7 +615,8 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [(_key(err["loc"], data), _describe(err))
+        problems = [(_key(err["loc"], data)
+                     + (".kind" if err["type"] == "union_tag_invalid" else ""), _describe(err))
                     for err in exc.errors(include_url=False)]
         raise ScenarioError(source, problems) from None
     problems = _check_references(scenario)
@@ -590,9 +662,9 @@ def _read(source: str | Path, relative_to: Path | None = None, depth: int = 0
     if depth > 8:
         raise ScenarioError(str(source), [("include", "includes nest too deep (a cycle?)")])
     path = Path(source)
-    if relative_to is not None and not path.is_absolute() and (relative_to / path).exists():
+    if relative_to is not None and not path.is_absolute() and (relative_to / path).is_file():
         path = relative_to / path
-    if path.exists():
+    if path.is_file():
         try:
             name, text = str(path), path.read_text()
         except OSError as exc:
@@ -614,7 +686,7 @@ def _read(source: str | Path, relative_to: Path | None = None, depth: int = 0
         raise ScenarioError(name, [("include", "expected a list of scenario names or paths")])
     merged: dict[str, Any] = {}
     for included in includes:
-        _, part = _read(included, path.parent if path.exists() else None, depth + 1)
+        _, part = _read(included, path.parent if path.is_file() else None, depth + 1)
         merged = _merge(merged, part)
     return name, _merge(merged, data)
 

@@ -73,7 +73,7 @@ class State:
     strength_history: np.ndarray       # (days, factions) in the ranks at the end of each day
     exit_history: np.ndarray           # (days, factions) attempts to leave each day
     shirking_history: np.ndarray       # (days, factions) shirking at the end of each day
-    civilian_blocks: list[tuple[int, int, int]]  # (faction, first row, end row)
+    civilian_blocks: list[tuple[int, int, int]]  # (faction, first row, end row), one each
 
 
 def _units_for(units: Units, faction: int, n_fighters: int, unit_size: int,
@@ -131,9 +131,12 @@ def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
             people.ties[rows] = draw_ties(rng, members, n_f,
                                              int(fp.ties_per_fighter[f]), width)
 
-    blocks = []
-    for block in scenario.civilians:
-        f = [x.id for x in scenario.factions].index(block.territory)
+    # civilians of one territory are laid out next to each other, so that each faction's
+    # draft reaches one contiguous range of rows whatever the number of blocks in the file
+    ids = [x.id for x in scenario.factions]
+    ranges: dict[int, tuple[int, int]] = {}
+    for block in sorted(scenario.civilians, key=lambda b: ids.index(b.territory)):
+        f = ids.index(block.territory)
         n_c = round(block.draft_eligible_men * compiled.scale)
         rows = people.append(
             n_c, status=Status.CIVILIAN, faction=f, origin=Origin.LOCAL, entry=Entry.NONE,
@@ -145,7 +148,9 @@ def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
             hardship=fp.base_hardship[f],
             threshold=beta_draw(rng, mech.decision.threshold.mean, mech.decision.threshold.sd,
                                 n_c))
-        blocks.append((f, rows.start, rows.stop))
+        first = ranges.get(f, (rows.start, rows.stop))[0]
+        ranges[f] = (first, rows.stop)
+    blocks = [(f, first, end) for f, (first, end) in ranges.items()]
 
     n_f = fp.n
     in_ranks = np.bincount(people.faction[people.status == Status.SERVING].astype(np.int64),

@@ -1,0 +1,99 @@
+"""Mechanism 12: draft-eligible civilians choose to report, hide or flee (multinomial logit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desertion.manpower.mechanisms.evasion import (
+    FLEE,
+    HIDE,
+    STAY,
+    choice_costs,
+    draft_chance,
+    logit_choice,
+    service_cost,
+)
+
+
+def test_service_cost_falls_with_commitment_and_rises_with_danger() -> None:
+    out = service_cost(np.array([0.0, 0.5, 1.0, 0.5]), np.array([0.0, 0.0, 0.0, 1.0]), 0.4)
+    np.testing.assert_allclose(out, [0.4, 0.2, 0.0, 0.4])
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_draft_chance_is_a_probability_rising_with_pressure(p1: float, p2: float) -> None:
+    lo, hi = sorted((p1, p2))
+    a, b = draft_chance(np.array([lo, hi]), 365.0)
+    assert 0.0 <= a <= b <= 1.0
+
+
+def test_draft_chance_values() -> None:
+    assert draft_chance(np.array([0.0]), 365.0)[0] == 0.0
+    assert draft_chance(np.array([1 / 365]), 365.0)[0] == pytest.approx(1 - np.exp(-1))
+
+
+def costs(n: int = 1, employee_penalty: float = 0.0, drafted: float = 1.0,
+          border: float = 0.1, abroad: float = 0.3) -> np.ndarray:
+    one = np.ones(n)
+    return choice_costs(0.3 * one, drafted * one, 0.5 * one, 0.2 * one,
+                        employee_penalty * one, border * one, 0.4 * one, hide_barrier=0.1,
+                        abroad_barrier=abroad * one)
+
+
+def test_choice_costs_formula() -> None:
+    c = costs()[0]
+    caught = 0.3 + 0.5 * 0.4
+    np.testing.assert_allclose(c, [0.3, 0.1 + 0.2 * caught, 0.3 + 0.1 * caught])
+    assert costs(drafted=0.0)[0, STAY] == 0.0   # not called: staying costs nothing
+    assert costs(employee_penalty=0.2)[0, HIDE] == pytest.approx(c[HIDE] + 0.2)
+
+
+def test_logit_choice_picks_the_cheapest_as_noise_vanishes() -> None:
+    c = np.tile([0.3, 0.2, 0.25], (5000, 1))
+    assert (logit_choice(np.random.default_rng(0), c, 1e-4) == HIDE).all()
+    c = np.tile([0.1, 0.2, 0.25], (5000, 1))
+    assert (logit_choice(np.random.default_rng(0), c, 1e-4) == STAY).all()
+
+
+def test_logit_choice_probabilities_follow_exp_minus_cost_over_noise() -> None:
+    n, noise = 60_000, 0.1
+    c = np.array([0.3, 0.2, 0.35])
+    choice = logit_choice(np.random.default_rng(1), np.tile(c, (n, 1)), noise)
+    expected = np.exp(-c / noise) / np.exp(-c / noise).sum()
+    observed = np.bincount(choice, minlength=3) / n
+    np.testing.assert_allclose(observed, expected, atol=4 * np.sqrt(0.25 / n))
+
+
+def test_logit_choice_never_takes_an_infinite_cost() -> None:
+    c = np.tile([np.inf, 0.2, 0.21], (10_000, 1))
+    choice = logit_choice(np.random.default_rng(2), c, 0.03)
+    assert not (choice == STAY).any()
+    assert set(np.unique(choice)) == {HIDE, FLEE}
+
+
+def test_logit_choice_large_costs_do_not_overflow() -> None:
+    c = np.tile([500.0, 501.0, 499.5], (100, 1))
+    choice = logit_choice(np.random.default_rng(3), c, 0.001)
+    assert (choice == FLEE).all()
+
+
+def shares(c: np.ndarray, seed: int = 4) -> np.ndarray:
+    choice = logit_choice(np.random.default_rng(seed), c, 0.05)
+    return np.bincount(choice, minlength=3) / len(c)
+
+
+def test_harsher_employee_penalties_shift_choices_away_from_hiding() -> None:
+    n = 20_000
+    mild, harsh = shares(costs(n, 0.0)), shares(costs(n, 0.2))
+    assert harsh[HIDE] < mild[HIDE] / 2
+    assert harsh[STAY] > mild[STAY] and harsh[FLEE] > mild[FLEE]
+
+
+def test_a_dearer_border_shifts_choices_away_from_flight() -> None:
+    n = 20_000
+    open_border, closed = shares(costs(n, abroad=0.2)), shares(costs(n, abroad=0.45))
+    assert closed[FLEE] < open_border[FLEE]
+    assert closed[HIDE] > open_border[HIDE]
