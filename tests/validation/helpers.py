@@ -1,0 +1,215 @@
+"""Experiment helpers for the pattern tests (MODEL.md section 6).
+
+Every run goes through :func:`run`, which drives the model day by day (as ``simulate``
+does) and also keeps what the recorder's tables cannot show: attempts to leave by unit and
+day, and by way of entry. Runs are cached for the session, so tests that share an arm (the
+shipped scenario at a given scale and seed) pay for it once.
+
+Figures each test measures are kept with :func:`record`; ``conftest.py`` prints them as a
+table at the end of the session (``pytest tests/validation``), which is where the numbers
+of ``docs/validation.md`` come from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desertion import load_scenario
+from desertion.manpower.codes import Entry, Status
+from desertion.manpower.model import build, simulate
+from desertion.manpower.scenario import Scenario
+
+SEEDS = (0, 1, 2)
+ON_DUTY = ("serving", "shirking")
+START = dt.date(2014, 6, 1)
+
+# --- the measured figures, printed by conftest.py ---------------------------------------
+
+FIGURES: list[tuple[str, str, str]] = []
+
+
+def record(pattern: str, quantity: str, value: Any) -> None:
+    """Keep a measured figure for the session's table (and print it, for ``-s``)."""
+    text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+    FIGURES.append((pattern, quantity, text))
+    print(f"[{pattern}] {quantity}: {text}")
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+def day(date: str) -> int:
+    """The model's day index of an ISO date (day 0 is 2014-06-01)."""
+    return (dt.date.fromisoformat(date) - START).days
+
+
+def scenario(name: str, scale: float, overrides: dict[str, Any] | None = None,
+             events: list[dict[str, Any]] | None = None, until: str | None = None) -> Scenario:
+    """A shipped scenario at ``scale`` with dotted overrides and extra calendar events."""
+    s = load_scenario(name, scale=scale)
+    if overrides:
+        s = s.with_overrides(overrides)
+    if events:
+        data = s.model_dump(mode="python")
+        data["events"] = data["events"] + events
+        s = Scenario.model_validate(data)
+    if until:
+        s = s.until(dt.date.fromisoformat(until))
+    return s
+
+
+def event_index(s: Scenario, kind: str, faction: str | None = None) -> int:
+    """Index of the first calendar event of ``kind`` (for ``events.N...`` overrides)."""
+    for i, e in enumerate(s.events):
+        if e.kind == kind and (faction is None or e.faction == faction):
+            return i
+    raise LookupError(f"no {kind} event for {faction} in {s.name}")
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    events: pd.DataFrame
+    timeseries: pd.DataFrame
+    scale: float
+    factions: list[str]
+    # attempts to leave by (day, unit): parallel arrays, and the unit's men on duty that day
+    unit_day: np.ndarray = field(repr=False)    # (k, 2) day, unit
+    unit_exits: np.ndarray = field(repr=False)  # (k,) attempts
+    unit_men: np.ndarray = field(repr=False)    # (k,) men on its books that morning
+    # per unit, over the run: attempts, and man-days on duty (both in agents, not scaled)
+    exits_per_unit: np.ndarray = field(repr=False)
+    duty_days_per_unit: np.ndarray = field(repr=False)
+    unit_faction: np.ndarray = field(repr=False)
+    # attempts and man-days on duty by way of entry, from ``entry_from`` on (agents)
+    entry_exits: np.ndarray = field(repr=False)
+    entry_duty_days: np.ndarray = field(repr=False)
+
+
+def _key(overrides: dict[str, Any] | None, events: list[dict[str, Any]] | None) -> str:
+    return json.dumps([overrides or {}, events or []], sort_keys=True, default=str)
+
+
+def run(name: str, scale: float, seed: int, overrides: dict[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None, until: str | None = None,
+        trace: bool = False, entry_from: str | None = None, entry_faction: str | None = None
+        ) -> Run:
+    """One run of a shipped scenario (cached for the session).
+
+    ``trace`` also keeps attempts by unit and day, and (from ``entry_from``, for
+    ``entry_faction``) attempts and man-days on duty by way of entry; without it the run is
+    plain ``simulate`` and those arrays are empty.
+    """
+    return _run(name, scale, seed, _key(overrides, events), until, trace, entry_from,
+                entry_faction)
+
+
+@functools.cache
+def _run(name: str, scale: float, seed: int, key: str, until: str | None, trace: bool,
+         entry_from: str | None, entry_faction: str | None) -> Run:
+    overrides, events = json.loads(key)
+    events = [{**e, **{k: dt.date.fromisoformat(e[k]) for k in ("start", "end")
+                       if e.get(k) is not None}} for e in events]
+    s = scenario(name, scale, overrides, events, until)
+    if not trace:
+        result = simulate(s, seed)
+        empty = np.zeros(0)
+        return Run(events=result.events, timeseries=result.timeseries, scale=scale,
+                   factions=[f.id for f in s.factions], unit_day=np.zeros((0, 2), int),
+                   unit_exits=empty, unit_men=empty, exits_per_unit=empty,
+                   duty_days_per_unit=empty, unit_faction=empty, entry_exits=empty,
+                   entry_duty_days=empty)
+    m = build(s, seed)
+    p = m.people
+    ids = list(m.c.factions.ids)
+    first_entry_day = day(entry_from) if entry_from else 0
+    entry_f = ids.index(entry_faction) if entry_faction else -1
+    n_entries = len(Entry)
+    entry_exits = np.zeros(n_entries)
+    entry_duty = np.zeros(n_entries)
+    days, units, exits, duty = [], [], [], []
+    exits_per_unit = np.zeros(0)
+    duty_days = np.zeros(0)
+    for d in range(m.c.n_days):
+        status = p.status
+        on_duty = np.flatnonzero((status == Status.SERVING) | (status == Status.SHIRKING))
+        n_units = len(m.units.faction)
+        members = np.bincount(p.unit[on_duty], minlength=n_units)
+        # on the books: also the jailed, since men released today may leave today
+        books = np.bincount(p.unit[status == Status.JAILED], minlength=n_units) + members
+        duty_entry = np.bincount(p.entry[on_duty], minlength=n_entries) if entry_f < 0 else \
+            np.bincount(p.entry[on_duty[p.faction[on_duty] == entry_f]], minlength=n_entries)
+        unit_before, faction_before = p.unit.copy(), p.faction.copy()
+        m.step()
+        # where each leaver served this morning (a defector is on his new side's books now)
+        leavers = np.flatnonzero(p.exit_day == d)
+        left_unit = unit_before[leavers]
+        per_unit = np.bincount(left_unit, minlength=n_units)[:n_units]
+        hit = np.flatnonzero(per_unit)
+        days.append(np.full(len(hit), d))
+        units.append(hit)
+        exits.append(per_unit[hit])
+        duty.append(books[hit])
+        grow = n_units - len(exits_per_unit)
+        exits_per_unit = np.concatenate([exits_per_unit, np.zeros(grow)]) + per_unit
+        duty_days = np.concatenate([duty_days, np.zeros(grow)]) + members
+        if d >= first_entry_day:
+            mine = leavers if entry_f < 0 else leavers[faction_before[leavers] == entry_f]
+            entry_exits += np.bincount(p.entry[mine], minlength=n_entries)
+            entry_duty += duty_entry
+    return Run(events=m.recorder.events(), timeseries=m.recorder.timeseries(), scale=scale,
+               factions=ids, unit_day=np.column_stack([np.concatenate(days),
+                                                       np.concatenate(units)]),
+               unit_exits=np.concatenate(exits), unit_men=np.concatenate(duty),
+               exits_per_unit=exits_per_unit, duty_days_per_unit=duty_days,
+               unit_faction=np.asarray(m.units.faction), entry_exits=entry_exits,
+               entry_duty_days=entry_duty)
+
+
+# --- reading the tables ------------------------------------------------------------------
+
+def total(r: Run, event: str, faction: str, detail: str | tuple[str, ...] | None = None,
+          origin: str | None = None, first: str | None = None, last: str | None = None
+          ) -> float:
+    """Events of one kind (counts scaled back to full size), optionally in [first, last]."""
+    ev = r.events
+    sel = (ev["event"] == event) & (ev["faction"] == faction)
+    if detail is not None:
+        sel &= ev["detail"].isin([detail] if isinstance(detail, str) else list(detail))
+    if origin is not None:
+        sel &= ev["origin"] == origin
+    if first is not None:
+        sel &= ev["date"] >= pd.Timestamp(first)
+    if last is not None:
+        sel &= ev["date"] <= pd.Timestamp(last)
+    return float(ev.loc[sel, "count"].sum())
+
+
+def man_days(r: Run, faction: str, statuses: tuple[str, ...] = ON_DUTY,
+             origin: str | None = None, first: str | None = None, last: str | None = None
+             ) -> float:
+    """Man-days spent in ``statuses`` (scaled back), from the daily census."""
+    ts = r.timeseries
+    sel = (ts["faction"] == faction) & ts["status"].isin(statuses)
+    if origin is not None:
+        sel &= ts["origin"] == origin
+    if first is not None:
+        sel &= ts["date"] >= pd.Timestamp(first)
+    if last is not None:
+        sel &= ts["date"] <= pd.Timestamp(last)
+    return float(ts.loc[sel, "count"].sum())
+
+
+def stock(r: Run, faction: str, statuses: tuple[str, ...], date: str | None = None) -> float:
+    """Men in ``statuses`` on ``date`` (default: the last day), scaled back."""
+    ts = r.timeseries
+    when = ts["date"].max() if date is None else pd.Timestamp(date)
+    sel = (ts["date"] == when) & (ts["faction"] == faction) & ts["status"].isin(statuses)
+    return float(ts.loc[sel, "count"].sum())
