@@ -348,6 +348,15 @@ class Civilians(Strict):
 
 # --- the calendar --------------------------------------------------------------------------
 
+def _not_before_start(day: dt.date | None, info: ValidationInfo, whose: str
+                      ) -> dt.date | None:
+    """Field validator body: ``day`` must not come before the (already validated) start."""
+    start = info.data.get("start")
+    if day is not None and start is not None and day < start:
+        raise ValueError(f"{day} is before {whose} start {start}")
+    return day
+
+
 class EventBase(Strict):
     faction: Identifier | None = Field(None, description="the faction concerned (none: all)")
     start: dt.date
@@ -357,10 +366,7 @@ class EventBase(Strict):
     @field_validator("end")
     @classmethod
     def _ordered(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("start")
-        if end is not None and start is not None and end < start:
-            raise ValueError(f"{end} is before the event's start {start}")
-        return end
+        return _not_before_start(end, info, "the event's")
 
 
 class Airstrikes(EventBase):
@@ -465,10 +471,7 @@ class Scenario(Strict):
     @field_validator("end", "stop")
     @classmethod
     def _after_start(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("start")
-        if day is not None and start is not None and day < start:
-            raise ValueError(f"{day} is before the run's start {start}")
-        return day
+        return _not_before_start(day, info, "the run's")
 
     def with_overrides(self, overrides: dict[str, Any], source: str | None = None
                        ) -> Scenario:
