@@ -1,0 +1,223 @@
+"""Running an experiment: plan, open (or resume) the results folder, execute, summarise."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from desertion.experiments.design import Plan, make_plan
+from desertion.experiments.executors import (
+    DaskExecutor,
+    InlineExecutor,
+    LocalExecutor,
+    dask_client,
+    jobqueue_client,
+)
+from desertion.experiments.spec import Experiment, load_experiment
+from desertion.experiments.store import FORMAT, ResultStore, runs_schema
+from desertion.experiments.worker import RunContext, RunRecord
+
+
+@dataclass
+class SweepSummary:
+    """What a call of ``run_experiment`` did, and where the results stand."""
+
+    out: Path
+    executor: str
+    workers: int
+    planned: int
+    """Runs in the experiment."""
+    skipped: int
+    """Runs already recorded before this call (resumed)."""
+    ran: int
+    """Runs executed by this call."""
+    ok: int
+    """Runs recorded as ok, in all (this call and earlier ones)."""
+    failed: int
+    """Runs recorded as failed, in all."""
+    elapsed_s: float
+    run_time_s: float
+    """Sum of the wall times of the runs executed by this call."""
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    """(run id, error) of runs that failed in this call."""
+
+    @property
+    def complete(self) -> bool:
+        return self.ok + self.failed == self.planned
+
+    @property
+    def throughput(self) -> float:
+        """Runs per second in this call."""
+        return self.ran / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def overhead(self) -> float:
+        """Share of the workers' time not spent in runs: 1 - run time / (elapsed x workers)."""
+        capacity = self.elapsed_s * self.workers
+        return 1.0 - self.run_time_s / capacity if capacity > 0 and self.ran else 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.ok + self.failed} of {self.planned} runs recorded in {self.out} "
+                f"({self.ok} ok, {self.failed} failed); this call ran {self.ran} "
+                f"(skipped {self.skipped} already done) in {self.elapsed_s:.1f} s on "
+                f"{self.workers} worker(s) ({self.executor})")
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("  -  runs/s" if speed is None else f"{speed:5.2f} runs/s",
+                    style="progress.data.speed")
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("[red]{task.fields[failed]} failed"), _RateColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=console, transient=False)
+
+
+def build_manifest(experiment: Experiment, plan: Plan, columns: list[str]) -> dict[str, Any]:
+    from desertion import __version__
+
+    return {
+        "format": FORMAT,
+        "desertion_version": __version__,
+        "experiment": {"source": experiment.source, "content": experiment.text,
+                       "name": experiment.name},
+        "identity": experiment.identity(),
+        "fingerprint": experiment.fingerprint(),
+        "model": experiment.model.name,
+        "outcomes": list(experiment.outcomes),
+        "series": list(experiment.spec.series),
+        "columns": columns,
+        "design": {**experiment.spec.design.model_dump(mode="json"), **plan.to_json()},
+        "plan_digest": plan.digest(),
+        "runs": plan.runs_json(),
+    }
+
+
+def prepare(experiment: str | Path | Experiment, out: str | Path | None = None
+            ) -> tuple[Experiment, Plan, ResultStore]:
+    """Load and plan an experiment and open its results folder (writing or checking the
+    manifest). Raises ``ExperimentError`` for a bad file or a mismatched folder."""
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    plan = make_plan(exp)
+    schema = runs_schema(plan.factors, exp.outcomes)
+    store = ResultStore(Path(out) if out is not None else exp.default_out())
+    store.open(build_manifest(exp, plan, schema.names), schema, exp.source)
+    return exp, plan, store
+
+
+def run_experiment(
+    experiment: str | Path | Experiment,
+    *,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    dask: Any = None,
+    jobqueue: str | None = None,
+    jobs: int = 1,
+    retries: int = 2,
+    retry_failed: bool = False,
+    run_ids: Iterable[int] | None = None,
+    progress: bool = False,
+    console: Console | None = None,
+) -> SweepSummary:
+    """Run an experiment (or the part of it not yet recorded) and return a summary.
+
+    ``experiment``: an experiment TOML file or a loaded ``Experiment``. ``out``: the results
+    folder (default: the file's ``out``, else ``results/NAME``). Runs already recorded
+    there are skipped (``retry_failed=True`` runs the failed ones again); a folder written
+    for a different experiment is refused.
+
+    Where: ``workers`` local processes (default: one per CPU; ``0``: in this process);
+    ``dask``: a ``distributed.Client``, a scheduler address, a scheduler file or ``"local"``;
+    ``jobqueue``: ``"slurm"``, ``"pbs"``, ... with ``jobs`` batch jobs (dask-jobqueue).
+    ``retries``: how often a run whose worker died (or, on Dask, whose task raised) is tried
+    again. ``run_ids``: only these runs, in this order. ``progress``: show a progress bar.
+    """
+    exp, plan, store = prepare(experiment, out)
+    recorded = store.finished()
+    wanted = range(plan.n_runs) if run_ids is None else list(dict.fromkeys(run_ids))
+    todo = []
+    for run_id in wanted:
+        state = recorded.get(run_id)
+        if state is None or (retry_failed and state == "failed"):
+            todo.append(plan.run(run_id))
+    context = RunContext.create(exp.model, exp.base, exp.outcomes, tuple(exp.spec.series))
+
+    closers: list[Any] = []
+    try:
+        if not todo:  # all recorded: start no workers
+            executor: Any = InlineExecutor()
+        elif jobqueue is not None:
+            client, closers = jobqueue_client(jobqueue, jobs)
+            executor = DaskExecutor(client, retries=retries)
+        elif dask is not None:
+            client, closers = dask_client(dask, workers)
+            executor = DaskExecutor(client, retries=retries)
+        elif workers == 0:
+            executor = InlineExecutor()
+        else:
+            executor = LocalExecutor(workers or os.cpu_count() or 1, retries=retries)
+        return _execute(exp, plan, store, recorded, todo, len(wanted) - len(todo), context,
+                        executor, progress, console)
+    finally:
+        for item in closers:
+            item.close()
+
+
+def _execute(exp: Experiment, plan: Plan, store: ResultStore, recorded: dict[int, str],
+             todo: list[Any], skipped: int, context: RunContext, executor: Any,
+             progress: bool, console: Console | None) -> SweepSummary:
+    rerun = {r.run_id for r in todo}
+    ok = sum(1 for s in recorded.values() if s == "ok")
+    failed = sum(1 for run_id, s in recorded.items() if s == "failed" and run_id not in rerun)
+    counts = {"ran": 0, "ok": ok, "failed": failed, "time": 0.0}
+    errors: list[tuple[int, str]] = []
+    bar = _progress_bar(console or Console(stderr=True))
+    task = bar.add_task(exp.name, total=plan.n_runs, completed=ok + failed, failed=failed)
+
+    def on_results(records: list[RunRecord]) -> None:
+        store.write(records)
+        for rec in records:
+            counts["ran"] += 1
+            counts["time"] += rec.wall_time_s
+            if rec.status == "ok":
+                counts["ok"] += 1
+            else:
+                counts["failed"] += 1
+                errors.append((rec.run_id, rec.error or ""))
+        bar.update(task, advance=len(records), failed=counts["failed"])
+
+    started = time.perf_counter()
+    try:
+        if progress:
+            bar.start()
+        executor.run(context, todo, on_results)
+    finally:
+        if progress:
+            bar.stop()
+        store.merge()
+    return SweepSummary(out=store.out, executor=executor.name, workers=executor.workers,
+                        planned=plan.n_runs, skipped=skipped, ran=counts["ran"],
+                        ok=counts["ok"], failed=counts["failed"],
+                        elapsed_s=time.perf_counter() - started, run_time_s=counts["time"],
+                        errors=errors)

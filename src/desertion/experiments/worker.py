@@ -1,0 +1,140 @@
+"""What a worker does with one planned run: apply its parameters, simulate, reduce to outcomes.
+
+Runs on local worker processes and on Dask workers alike. A run that raises comes back as a
+``failed`` record with its error; it never raises here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from desertion.engine.overrides import apply_overrides
+from desertion.experiments.design import PlannedRun
+from desertion.models import models
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of an experiment shares; sent once to each worker."""
+
+    model: str
+    base: BaseModel
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...] = ()
+    functions: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+    """The model's ``simulate`` and ``outcomes``, when they pickle by reference; otherwise
+    the worker looks the model up in its own registry by name."""
+
+    @classmethod
+    def create(cls, model: Any, base: BaseModel, outcomes: tuple[str, ...],
+               series: tuple[str, ...] = ()) -> RunContext:
+        functions: tuple[Callable[..., Any], Callable[..., Any]] | None = (
+            model.simulate, model.outcomes)
+        try:
+            pickle.dumps(functions)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            functions = None
+        return cls(model=model.name, base=base, outcomes=tuple(outcomes),
+                   series=tuple(series), functions=functions)
+
+    def resolve(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        if self.functions is not None:
+            return self.functions
+        spec = models()[self.model]
+        return spec.simulate, spec.outcomes
+
+
+@dataclass
+class RunRecord:
+    """The result of one run: a row of the results table, plus its series if kept."""
+
+    run_id: int
+    point: int
+    replication: int
+    seed: int
+    params: dict[str, Any]
+    outcomes: dict[str, float]
+    status: str
+    """``ok`` or ``failed``."""
+    error: str | None
+    wall_time_s: float
+    worker: str
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, run: PlannedRun, error: str, wall_time_s: float = 0.0,
+               worker: str = "") -> RunRecord:
+        return cls(run_id=run.run_id, point=run.point, replication=run.replication,
+                   seed=run.seed, params=dict(run.params), outcomes={}, status="failed",
+                   error=error, wall_time_s=wall_time_s, worker=worker)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message [file:line in function]`` for the innermost frame."""
+    text = f"{type(exc).__name__}: {exc}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        text += f" [{os.path.basename(last.filename)}:{last.lineno} in {last.name}]"
+    return text
+
+
+def execute_run(context: RunContext, run: PlannedRun) -> RunRecord:
+    """Simulate one planned run; exceptions become a failed record."""
+    started = time.perf_counter()
+    try:
+        simulate, outcomes_of = context.resolve()
+        scenario = apply_overrides(context.base, run.params)
+        result = simulate(scenario, seed=run.seed, progress=None)
+        values = outcomes_of(result)
+        kept: dict[str, float] = {}
+        for name in context.outcomes:
+            # an outcome some runs do not define (too short a run, say) is missing: NaN
+            value = values.get(name)
+            kept[name] = math.nan if value is None else float(value)
+        series = {}
+        for table in context.series:
+            frame = getattr(result, table).copy()
+            frame.insert(0, "run_id", run.run_id)
+            series[table] = frame
+    except Exception as exc:
+        return RunRecord.failed(run, describe_error(exc), time.perf_counter() - started,
+                                worker_name())
+    return RunRecord(run_id=run.run_id, point=run.point, replication=run.replication,
+                     seed=run.seed, params=dict(run.params), outcomes=kept, status="ok",
+                     error=None, wall_time_s=time.perf_counter() - started,
+                     worker=worker_name(), series=series)
+
+
+# --- local worker processes: the context is installed once per process ----------------------
+
+_CONTEXT: RunContext | None = None
+
+
+def install_context(context: RunContext) -> None:
+    """Process-pool initializer: keep the shared context; leave Ctrl-C to the parent."""
+    import signal
+
+    global _CONTEXT
+    _CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def execute_installed(run: PlannedRun) -> RunRecord:
+    assert _CONTEXT is not None, "install_context was not called in this process"
+    return execute_run(_CONTEXT, run)
