@@ -43,14 +43,17 @@ def register(spec: ModelSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
-def _load_builtin() -> None:
-    if _REGISTRY:
-        return
-    import importlib.util  # TEMPORARY until civil_violence lands
+_BUILTINS_LOADED = False
 
-    import desertion.manpower.adapter
-    if importlib.util.find_spec("desertion.civil_violence.adapter"):
-        import desertion.civil_violence.adapter  # noqa: F401
+
+def _load_builtin() -> None:
+    """Import the shipped models once (each registers itself); later plugins add to them."""
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
+        return
+    _BUILTINS_LOADED = True
+    import desertion.civil_violence.adapter
+    import desertion.manpower.adapter  # noqa: F401
 
 
 def models() -> dict[str, ModelSpec]:

@@ -35,7 +35,6 @@ _EPOCH = dt.date(2000, 1, 1)  # the recorder counts days; this model counts step
 ProgressCallback = Callable[[int, int], None]
 
 _RULES = {"round": kernel.RULE_ROUND, "floor": kernel.RULE_FLOOR, "ratio": kernel.RULE_RATIO}
-_KERNELS = {"sequential": kernel.run_sequential, "synchronous": kernel.run_synchronous}
 
 
 @dataclass
@@ -46,12 +45,14 @@ class World:
     agents: Columns
     n_citizens: int
     code: np.ndarray
-    """What is on each cell, on the grid padded with a halo of ``pad`` cells (see kernel)."""
+    """Two bits per cell saying what is there, four cells a byte, on the grid padded with a
+    halo of ``pad`` cells (see kernel)."""
     occ: np.ndarray
     """The agent on each cell (flat ``y * width + x``), or -1."""
     order: np.ndarray
     """The activation order, reshuffled in place every step."""
     pad: int
+    steps_done: int = 0
 
     @property
     def n_agents(self) -> int:
@@ -61,12 +62,19 @@ class World:
     def n_cops(self) -> int:
         return self.n_agents - self.n_citizens
 
-    def grid_codes(self) -> np.ndarray:
-        """The (height, width) grid of cell codes without its halo."""
+    def padded_codes(self) -> np.ndarray:
+        """The two-bit cell codes of the padded grid, one byte per cell (a copy)."""
         sc = self.scenario
-        pwidth = sc.width + 2 * self.pad
-        padded = self.code[: (sc.height + 2 * self.pad) * pwidth].reshape(-1, pwidth)
-        return padded[self.pad: self.pad + sc.height, self.pad: self.pad + sc.width]
+        stride = kernel.grid_stride(sc.width, self.pad)
+        rows = sc.height + 2 * self.pad
+        packed = self.code[: rows * stride // 4].reshape(rows, stride // 4)
+        cells = np.stack([(packed >> (2 * j)) & 3 for j in range(4)], axis=-1)
+        return cells.reshape(rows, stride)[:, : sc.width + 2 * self.pad]
+
+    def grid_codes(self) -> np.ndarray:
+        """The (height, width) grid of cell codes without its halo (a copy)."""
+        sc = self.scenario
+        return self.padded_codes()[self.pad: self.pad + sc.height, self.pad: self.pad + sc.width]
 
 
 def build_world(scenario: CivilViolenceScenario, streams: Streams) -> World:
@@ -75,31 +83,44 @@ def build_world(scenario: CivilViolenceScenario, streams: Streams) -> World:
     Citizens draw hardship and risk aversion from U(0, 1) and start quiet."""
     sc = scenario
     draw = streams["placement"].random(sc.width * sc.height)
-    citizen_cells = np.flatnonzero(draw < sc.citizen_density).astype(np.int32)
+    citizen_cells = np.flatnonzero(draw < sc.citizen_density)
     cop_cells = np.flatnonzero((draw >= sc.citizen_density)
-                               & (draw < sc.citizen_density + sc.cop_density)).astype(np.int32)
+                               & (draw < sc.citizen_density + sc.cop_density))
     n_cit, n_cop = len(citizen_cells), len(cop_cells)
     traits = streams["traits"]
     agents = Columns(
-        {"cell": np.int32, "kind": np.int8, "state": np.int8, "jail": np.int32,
+        {"x": np.int32, "y": np.int32, "kind": np.int8, "state": np.int8, "jail": np.int32,
          "hardship": np.float64, "risk_aversion": np.float64},
         defaults={"state": kernel.NOT_A_CITIZEN, "hardship": np.nan, "risk_aversion": np.nan},
         capacity=n_cit + n_cop)
-    agents.append(n_cit, cell=citizen_cells, kind=CITIZEN, state=kernel.QUIET,
+    agents.append(n_cit, x=citizen_cells % sc.width, y=citizen_cells // sc.width,
+                  kind=CITIZEN, state=kernel.QUIET,
                   hardship=traits.random(n_cit), risk_aversion=traits.random(n_cit))
-    agents.append(n_cop, cell=cop_cells, kind=COP)
+    agents.append(n_cop, x=cop_cells % sc.width, y=cop_cells // sc.width, kind=COP)
 
     occ = np.full(sc.width * sc.height, -1, dtype=np.int32)
-    occ[agents.cell] = np.arange(n_cit + n_cop, dtype=np.int32)
+    occ[np.concatenate([citizen_cells, cop_cells])] = np.arange(n_cit + n_cop, dtype=np.int32)
     flat = np.full(sc.width * sc.height, kernel.EMPTY_CODE, dtype=np.uint8)
-    flat[citizen_cells] = kernel.QUIET_CODE
+    flat[citizen_cells] = kernel.CODE_OF_STATE[kernel.QUIET]
     flat[cop_cells] = kernel.COP_CODE
     pad = max(sc.citizen_vision, sc.cop_vision)
-    padded = np.pad(flat.reshape(sc.height, sc.width), pad, mode="wrap")
-    # eight spare bytes: a word load at the end of the last row may read past it (masked off)
-    code = np.concatenate([padded.ravel(), np.zeros(8, dtype=np.uint8)])
+    code = pack_codes(flat.reshape(sc.height, sc.width), pad)
     order = np.arange(n_cit + n_cop, dtype=np.int32)
     return World(sc, agents, n_cit, code, occ, order, pad)
+
+
+def pack_codes(grid: np.ndarray, pad: int) -> np.ndarray:
+    """The kernel's grid: ``grid`` (one two-bit code per cell) wrapped with a halo of ``pad``
+    cells, rows widened to a multiple of four cells, packed four cells to a byte (low bits
+    first), plus eight spare bytes: a word load at the end of the last row may read past it
+    (those bits are masked off)."""
+    width = grid.shape[1]
+    padded = np.pad(grid, pad, mode="wrap")
+    stride = kernel.grid_stride(width, pad)
+    padded = np.pad(padded, ((0, 0), (0, stride - padded.shape[1])))
+    packed = (padded[:, 0::4] | (padded[:, 1::4] << 2) | (padded[:, 2::4] << 4)
+              | (padded[:, 3::4] << 6)).astype(np.uint8)
+    return np.concatenate([packed.ravel(), np.zeros(8, dtype=np.uint8)])
 
 
 def arrest_probability_table(scenario: CivilViolenceScenario) -> np.ndarray:
@@ -110,23 +131,18 @@ def arrest_probability_table(scenario: CivilViolenceScenario) -> np.ndarray:
     return np.array([1 - math.exp(-1 * k * x) for x in range(2 * r * (r + 1) + 2)])
 
 
-def simulate(scenario: CivilViolenceScenario, seed: int = 0,
+def simulate(scenario: CivilViolenceScenario, seed: int | None = None,
              progress: ProgressCallback | None = None, *,
              chunk_agent_steps: int = CHUNK_AGENT_STEPS) -> RunResult:
-    """Run ``scenario.steps`` steps from ``seed``; the same seed gives the same result, bit for
-    bit (whatever ``chunk_agent_steps``). ``progress(done, total)`` is called after each chunk.
+    """Run ``scenario.steps`` steps from ``seed`` (default: the scenario's). The same seed
+    gives the same result, bit for bit, whatever ``chunk_agent_steps``.
+    ``progress(steps_done, steps)`` is called after each chunk of steps.
     """
     started = time.perf_counter()
     sc = scenario
-    streams = Streams(seed)
-    world = build_world(sc, streams)
-    recorder = Recorder(_EPOCH, sc.steps, AXES, STATES)
-    citizens = np.zeros(world.n_citizens, dtype=np.int64)
-    recorder.census(0, citizens, world.agents.state[: world.n_citizens])
-
-    stepping = time.perf_counter()
-    _step_all(world, streams, recorder, citizens, progress, chunk_agent_steps)
-    step_seconds = time.perf_counter() - stepping
+    seed = sc.seed if seed is None else seed
+    world, recorder, step_seconds = run_world(sc, seed, progress,
+                                              chunk_agent_steps=chunk_agent_steps)
 
     result = RunResult(timeseries=_by_step(recorder.timeseries()),
                        events=_by_step(recorder.events()), meta={})
@@ -144,39 +160,62 @@ def simulate(scenario: CivilViolenceScenario, seed: int = 0,
     return result
 
 
+def run_world(scenario: CivilViolenceScenario, seed: int = 0,
+              progress: ProgressCallback | None = None, *,
+              chunk_agent_steps: int = CHUNK_AGENT_STEPS) -> tuple[World, Recorder, float]:
+    """Build the world and run all its steps: the final world, the recorder, and the seconds
+    spent stepping (drawing random numbers, the kernel, recording)."""
+    streams = Streams(seed)
+    world = build_world(scenario, streams)
+    recorder = Recorder(_EPOCH, scenario.steps, AXES, STATES)
+    citizens = np.zeros(world.n_citizens, dtype=np.int64)
+    recorder.census(0, citizens, world.agents.state[: world.n_citizens])
+    stepping = time.perf_counter()
+    _step_all(world, streams, recorder, citizens, progress, chunk_agent_steps)
+    return world, recorder, time.perf_counter() - stepping
+
+
 def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.ndarray,
               progress: ProgressCallback | None, chunk_agent_steps: int) -> None:
     sc = world.scenario
-    n, n_cops = world.n_agents, max(world.n_cops, 1)
-    chunk = int(max(1, min(sc.steps, chunk_agent_steps // max(n, 1))))
-    draws = {
-        "u_order": np.empty((chunk, n)), "u_move": np.empty((chunk, n)),
-        "u_arrest": np.empty((chunk, n_cops)),
-        "jail_draw": np.empty((chunk, n_cops), dtype=np.int32),
-    }
+    chunk = int(max(1, min(sc.steps, chunk_agent_steps // max(world.n_agents, 1))))
+    draws = new_draws(world, chunk)
     legitimacy = np.asarray(sc.legitimacy_by_step(), dtype=np.float64)
-    masks_cit, words_cit = kernel.diamond_masks(sc.citizen_vision)
-    masks_cop, words_cop = kernel.diamond_masks(sc.cop_vision)
+    view_cit = kernel.vision(sc.citizen_vision, world.pad, sc.width)
+    view_cop = kernel.vision(sc.cop_vision, world.pad, sc.width)
+    seen = np.zeros((3, max(view_cit.shape[1], view_cop.shape[1])), dtype=np.uint64)
     ptable = arrest_probability_table(sc)
-    run = _KERNELS[sc.activation]
     a = world.agents
-    done = 0
-    while done < sc.steps:
+    while world.steps_done < sc.steps:
+        done = world.steps_done
         size = min(chunk, sc.steps - done)
         _draw(streams, draws, size, sc.max_jail_term)
         census = np.zeros((size, len(STATES)), dtype=np.int64)
         flows = np.zeros((size, len(kernel.FLOWS)), dtype=np.int64)
-        run(world.order, draws["u_order"], draws["u_move"], draws["u_arrest"],
-            draws["jail_draw"], legitimacy[done: done + size],
-            a.cell, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
-            world.code, world.occ, sc.width, sc.height, world.pad,
-            sc.citizen_vision, masks_cit, words_cit, sc.cop_vision, masks_cop, words_cop,
-            _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold, ptable,
-            sc.movement, census, flows)
+        args = (world.order, draws["u_order"], draws["u_move"], draws["u_arrest"],
+                draws["jail_draw"], legitimacy[done: done + size],
+                a.x, a.y, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
+                world.code, world.occ, sc.width, sc.height, world.pad, view_cit, view_cop,
+                seen, _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold,
+                ptable, sc.movement, census, flows)
+        if sc.activation == "sequential":
+            kernel.run_sequential(*args)
+        else:
+            kernel.run_synchronous(*args, np.empty(world.n_citizens, dtype=np.int8))
         _record(recorder, done, census, flows, citizens, a.state[: world.n_citizens])
-        done += size
+        world.steps_done = done + size
         if progress is not None:
-            progress(done, sc.steps)
+            progress(world.steps_done, sc.steps)
+
+
+def new_draws(world: World, steps: int) -> dict[str, np.ndarray]:
+    """Room for the random numbers of ``steps`` steps: per agent, a uniform for the shuffle
+    (``u_order``) and one for its move (``u_move``); per arrest (at most one per cop), a
+    uniform to pick the arrestee (``u_arrest``) and a jail term (``jail_draw``)."""
+    n, n_cops = world.n_agents, max(world.n_cops, 1)
+    return {"u_order": np.empty((steps, n)), "u_move": np.empty((steps, n)),
+            "u_arrest": np.empty((steps, n_cops)),
+            "jail_draw": np.empty((steps, n_cops), dtype=np.int32)}
 
 
 def _draw(streams: Streams, draws: dict[str, np.ndarray], size: int, max_jail_term: int

@@ -6,13 +6,16 @@ comparable with it (see ``benchmarks/civil_violence_vs_mesa.py``).
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from desertion.engine.overrides import apply_overrides
 
 MAX_VISION = 30
 """Largest vision radius: keeps a diamond's cell counts and a row's mask words small."""
@@ -65,6 +68,8 @@ class CivilViolenceScenario(BaseModel):
     snapshot, then cops arrest, then agents move (see docs/civil_violence.md)."""
     movement: bool = True
     steps: int = Field(1000, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0)
+    """The seed a run uses unless it is given another."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -79,12 +84,16 @@ class CivilViolenceScenario(BaseModel):
         if self.width * self.height > 2**31 - 1:
             raise ValueError("width * height must fit a 32-bit cell index")
         steps = [change.step for change in self.legitimacy_schedule]
-        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(steps)):
             raise ValueError(f"legitimacy_schedule: steps must increase strictly (got {steps})")
         if steps and steps[-1] > self.steps:
             raise ValueError(f"legitimacy_schedule: step {steps[-1]} is after the last step "
                              f"({self.steps})")
         return self
+
+    def with_overrides(self, overrides: dict[str, Any]) -> CivilViolenceScenario:
+        """A re-validated copy with dotted-path values replaced, e.g. ``{"cop_density": 0.03}``."""
+        return apply_overrides(self, overrides)
 
     def legitimacy_by_step(self) -> list[float]:
         """Legitimacy in force during each step ``1..steps`` (index 0 is step 1)."""
