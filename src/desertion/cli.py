@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from desertion.engine.overrides import OverrideError
 from desertion.engine.results import RunResult
@@ -117,10 +118,13 @@ def run(
 @app.command()
 def scenarios() -> None:
     """List the shipped scenarios."""
+    table = Table(box=None, show_header=True, pad_edge=False)
+    for column in ("scenario", "model", "what"):
+        table.add_column(column, overflow="fold", no_wrap=column == "scenario")
     for spec in models().values():
         for name, description in spec.shipped().items():
-            console.print(f"[bold]{name:<22}[/] {description}  [dim]({spec.name})[/]",
-                          highlight=False)
+            table.add_row(f"[bold]{name}[/]", spec.name, description)
+    console.print(table, highlight=False)
 
 
 @app.command()
