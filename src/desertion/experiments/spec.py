@@ -53,6 +53,7 @@ from pydantic import (
     model_validator,
 )
 
+from desertion.engine.errors import InputError
 from desertion.engine.overrides import OverrideError, apply_overrides
 from desertion.models import ModelSpec, model_for, models
 
@@ -63,15 +64,8 @@ SERIES_TABLES = ("timeseries", "events")
 RANGE_KEYS = frozenset({"low", "high", "steps", "log", "integer"})
 
 
-class ExperimentError(ValueError):
+class ExperimentError(InputError):
     """An experiment that cannot be run: names the file, the key and what was expected."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = [f"{source}: {key}: {message}" if key else f"{source}: {message}"
-                 for key, message in problems]
-        super().__init__("\n".join(lines))
 
 
 class _Strict(BaseModel):

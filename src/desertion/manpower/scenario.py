@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from desertion.engine.errors import InputError
 from desertion.engine.overrides import OverrideError, set_path
 
 SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
@@ -505,15 +506,8 @@ class Scenario(Strict):
 
 # --- loading -------------------------------------------------------------------------------
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario that cannot be run: names the file, the key and what was expected."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = [f"{source}: {key}: {message}" if key else f"{source}: {message}"
-                 for key, message in problems]
-        super().__init__("\n".join(lines))
 
 
 def _key(loc: tuple[Any, ...], data: Any) -> str:
