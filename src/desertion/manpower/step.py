@@ -84,7 +84,11 @@ class Manpower:
         self.people = self.state.people
         self.units = self.state.units
         self.day = 0
-        self.comrades: dict[int, np.ndarray] = {}
+        # set at the start of each day, read by later phases of the same day
+        self.strength = self.state.start_strength.copy()  # in the ranks, by faction
+        self.on_duty = np.empty(0, dtype=np.int64)
+        self.comrades: dict[int, np.ndarray] = {}  # on duty this morning, by faction
+        self.shirkers_at_risk = (self.on_duty, np.empty(0))  # men weighed, their capture
         self.policy_log: list[dict[str, object]] = []  # every policy change, for run.json
         self.recorder = Recorder(
             start=compiled.scenario.start, n_days=compiled.n_days,
