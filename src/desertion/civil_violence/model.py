@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from desertion.engine.columns import Columns
 from desertion.engine.recorder import Recorder
 from desertion.engine.results import RunResult
 from desertion.engine.streams import Streams
+from desertion.models import ProgressCallback
 
 STATES = ("quiet", "active", "jailed")
 AXES = {"agent": ["citizen"]}
@@ -32,7 +32,6 @@ CHUNK_AGENT_STEPS = 1 << 18
 one step per call (and per progress report) for large ones."""
 _EPOCH = dt.date(2000, 1, 1)  # the recorder counts days; this model counts steps from it
 
-ProgressCallback = Callable[[int, int], None]
 
 _RULES = {"round": kernel.RULE_ROUND, "floor": kernel.RULE_FLOOR, "ratio": kernel.RULE_RATIO}
 

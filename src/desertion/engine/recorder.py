@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from desertion.engine.sampling import group_counts
+
 NOWHERE = -1  # ``from``/``to`` of an event that enters or leaves a group's books
 
 
@@ -57,7 +59,7 @@ class Recorder:
         """
         if len(group) == 0:
             return
-        counts = np.bincount(group, weights=weights, minlength=self.n_groups)[: self.n_groups]
+        counts = group_counts(group, self.n_groups, weights)
         self.event_counts(day, name, counts.astype(np.int64), detail=detail,
                           from_state=from_state, to_state=to_state)
 

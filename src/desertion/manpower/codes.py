@@ -55,8 +55,7 @@ class Sanction(IntEnum):
     EXECUTION = 4
 
 
-SERVING_STATUSES = (Status.SERVING, Status.SHIRKING)  # in a faction's ranks, counted in strength
-IN_RANKS = (Status.SERVING, Status.SHIRKING, Status.JAILED)  # on a faction's books
+IN_RANKS = (Status.SERVING, Status.SHIRKING, Status.JAILED)  # on a faction's books: strength
 
 
 def label(code: IntEnum) -> str:
@@ -68,4 +67,4 @@ ORIGIN_LABELS = [label(o) for o in Origin]
 ENTRY_LABELS = [label(e) for e in Entry]
 CHANNEL_LABELS = [label(c) for c in Channel]
 OFFENCE_LABELS = [label(o) for o in Offence]
-SANCTION_LABELS = [label(s) for s in Sanction]
+IN_RANKS_LABELS = tuple(label(s) for s in IN_RANKS)  # as the output tables name them

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from desertion.engine.results import RunResult
 from desertion.manpower.compile import compile_scenario
 from desertion.manpower.scenario import Scenario
 from desertion.manpower.step import Manpower
+from desertion.models import ProgressCallback
 
 
 def build(scenario: Scenario, seed: int | None = None) -> Manpower:
@@ -17,7 +17,7 @@ def build(scenario: Scenario, seed: int | None = None) -> Manpower:
 
 
 def simulate(scenario: Scenario, seed: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> RunResult:
+             progress: ProgressCallback | None = None) -> RunResult:
     """Run ``scenario`` from its first to its last day.
 
     ``seed`` defaults to the scenario's own. The same scenario and seed give bit-identical

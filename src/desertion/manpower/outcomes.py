@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from desertion.engine.results import RunResult
+from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
 
-IN_RANKS = ("serving", "shirking", "jailed")
 OUT_OF_REACH = ("hiding", "abroad")
 
 

@@ -32,6 +32,8 @@ from desertion.manpower.codes import (
     CHANNEL_LABELS,
     ENTRY_LABELS,
     OFFENCE_LABELS,
+    ORIGIN_LABELS,
+    STATUS_LABELS,
     Channel,
     Entry,
     Offence,
@@ -92,8 +94,8 @@ class Manpower:
         self.policy_log: list[dict[str, object]] = []  # every policy change, for run.json
         self.recorder = Recorder(
             start=compiled.scenario.start, n_days=compiled.n_days,
-            axes={"faction": compiled.factions.ids, "origin": ["local", "foreign"]},
-            states=[s.name.lower() for s in Status], scale=compiled.scale)
+            axes={"faction": compiled.factions.ids, "origin": ORIGIN_LABELS},
+            states=STATUS_LABELS, scale=compiled.scale)
         self.recorder.census(0, self.people.group, self.people.status)
 
     # -- bookkeeping ---------------------------------------------------------------------

@@ -15,8 +15,7 @@ from importlib import resources
 import pandas as pd
 
 from desertion.engine.results import RunResult
-
-IN_RANKS = ("serving", "shirking", "jailed")
+from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
 
 
 def load_targets() -> pd.DataFrame:

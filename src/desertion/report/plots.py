@@ -11,8 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from desertion.engine.results import RunResult
-
-IN_RANKS = ("serving", "shirking", "jailed")
+from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
 
 
 def plot_run(run: RunResult, path: str | Path) -> Path:
