@@ -1,5 +1,6 @@
-"""A plain-Python statement of the model's step rules, slow and obvious, fed the same random
-numbers as the kernels: the kernels must reproduce it exactly.
+"""A plain-Python statement of the model's step rules, slow and obvious, drawing the same
+random numbers as the kernels (NumPy's SFC64 from the same state, in the order the kernel
+module's docstring states): the kernels must reproduce it exactly.
 
 It follows Mesa 3.3.1's example: a vision is every cell within Manhattan distance ``radius``
 on the torus, the centre excluded; A counts the citizen itself; a jailed citizen serves one
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from desertion.civil_violence import model
 from desertion.civil_violence.kernel import ACTIVE, JAILED, QUIET
 from desertion.civil_violence.params import CivilViolenceScenario
+from desertion.engine.kernel_random import sfc64_generator
 from desertion.engine.streams import Streams
 
 
@@ -35,7 +35,7 @@ class Reference:
         self.risk = [float(v) for v in a.risk_aversion]
         self.order = list(range(len(self.x)))
         self.at = {(self.x[i], self.y[i]): i for i in range(len(self.x))}
-        self.draws = model.new_draws(world, 1)
+        self.rng = sfc64_generator(model.kernel_rng_state(self.streams))
         self.legitimacy = scenario.legitimacy_by_step()
         self.census: list[list[int]] = []
 
@@ -76,58 +76,60 @@ class Reference:
         net_risk = self.risk[i] * self.arrest_probability(cops, actives)
         return ACTIVE if grievance - net_risk > self.sc.active_threshold else QUIET
 
-    def move(self, i: int, empties: list[tuple[int, int]], u: float) -> None:
+    def below(self, n: int) -> int:
+        """A uniform integer in 0 .. n-1, as the kernels draw it."""
+        return min(int(self.rng.random() * n), n - 1)
+
+    def move(self, i: int, empties: list[tuple[int, int]]) -> None:
         if not self.sc.movement or not empties:
             return
-        target = empties[min(int(u * len(empties)), len(empties) - 1)]
+        target = empties[self.below(len(empties))]
         del self.at[(self.x[i], self.y[i])]
         self.x[i], self.y[i] = target
         self.at[target] = i
 
-    def pick(self, candidates: list, u: float):
-        return candidates[min(int(u * len(candidates)), len(candidates) - 1)]
+    def arrest(self, actives: list[int]) -> tuple[int, int]:
+        """The citizen a cop arrests and his jail term."""
+        j = actives[self.below(len(actives))]
+        return j, self.below(self.sc.max_jail_term + 1)
 
-    def shuffle(self, u: np.ndarray) -> None:
+    def shuffle(self) -> None:
         n = len(self.order)
         for p in range(n - 1):
-            swap = p + min(int(u[p] * (n - p)), n - p - 1)
+            swap = p + self.below(n - p)
             self.order[p], self.order[swap] = self.order[swap], self.order[p]
 
     # -- steps -------------------------------------------------------------------------------
     def run(self) -> None:
         for s in range(self.sc.steps):
-            model._draw(self.streams, self.draws, 1, self.sc.max_jail_term)
-            d = {name: values[0] for name, values in self.draws.items()}
-            self.shuffle(d["u_order"])
+            self.shuffle()
             if self.sc.activation == "sequential":
-                self.sequential_step(d, self.legitimacy[s])
+                self.sequential_step(self.legitimacy[s])
             else:
-                self.synchronous_step(d, self.legitimacy[s])
+                self.synchronous_step(self.legitimacy[s])
             states = self.state[: self.n_citizens]
             self.census.append([states.count(QUIET), states.count(ACTIVE), states.count(JAILED)])
 
-    def sequential_step(self, d: dict[str, np.ndarray], legitimacy: float) -> None:
-        arrests = 0
-        for p, i in enumerate(self.order):
+    def sequential_step(self, legitimacy: float) -> None:
+        for i in self.order:
             if self.is_cop(i):
                 cells = self.cells(i, self.sc.cop_vision)
                 empties = self.empties(cells)
                 actives = self.actives(cells)
                 if actives:
-                    j = self.pick(actives, d["u_arrest"][arrests])
+                    j, term = self.arrest(actives)
                     self.state[j] = JAILED
-                    self.jail[j] = int(d["jail_draw"][arrests])
-                    arrests += 1
-                self.move(i, empties, d["u_move"][p])
+                    self.jail[j] = term
+                self.move(i, empties)
                 continue
             if self.state[i] == JAILED and self.jail[i] > 0:
                 self.jail[i] -= 1
                 continue
             cells = self.cells(i, self.sc.citizen_vision)
             self.state[i] = self.decide(i, cells, legitimacy)
-            self.move(i, self.empties(cells), d["u_move"][p])
+            self.move(i, self.empties(cells))
 
-    def synchronous_step(self, d: dict[str, np.ndarray], legitimacy: float) -> None:
+    def synchronous_step(self, legitimacy: float) -> None:
         decided: dict[int, int] = {}
         for i in range(self.n_citizens):
             if self.state[i] == JAILED and self.jail[i] > 0:
@@ -135,20 +137,18 @@ class Reference:
                 continue
             decided[i] = self.decide(i, self.cells(i, self.sc.citizen_vision), legitimacy)
         arrested: set[int] = set()
-        arrests = 0
         for i in self.order:
             if not self.is_cop(i):
                 continue
             actives = self.actives(self.cells(i, self.sc.cop_vision))
             if actives:
-                j = self.pick(actives, d["u_arrest"][arrests])
-                if j not in arrested:
+                j, term = self.arrest(actives)
+                if j not in arrested:  # a second cop's arrest of him is lost
                     arrested.add(j)
-                    self.jail[j] = int(d["jail_draw"][arrests])
-                arrests += 1
+                    self.jail[j] = term
         for i, new in decided.items():
             self.state[i] = JAILED if i in arrested else new
-        for p, i in enumerate(self.order):
+        for i in self.order:
             if self.is_cop(i) or (i in decided and i not in arrested):
                 radius = self.sc.cop_vision if self.is_cop(i) else self.sc.citizen_vision
-                self.move(i, self.empties(self.cells(i, radius)), d["u_move"][p])
+                self.move(i, self.empties(self.cells(i, radius)))

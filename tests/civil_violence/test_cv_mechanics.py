@@ -50,24 +50,42 @@ def test_kernel_matches_the_plain_rules_exactly(changes: dict) -> None:
 
 
 def test_vision_table_covers_the_von_neumann_diamond() -> None:
+    width = 50
     for radius in (1, 3, 7, 9, 17):
-        view = K.vision(radius, pad=radius, width=50)
-        seen = set()
-        for m in range(view.shape[1]):
-            for half in ((K.DX_A, K.DY_A, K.MASK_A), (K.DX_B, K.DY_B, K.MASK_B)):
-                dx, dy, mask = (int(view[f, m]) for f in half)
-                cells = int(mask).bit_length() // 2
-                seen.update((dx + c, dy) for c in range(cells))
-        diamond = {(dx, dy) for dx in range(-radius, radius + 1)
-                   for dy in range(-radius, radius + 1) if abs(dx) + abs(dy) <= radius}
-        assert seen == diamond
+        view = K.vision(radius, pad=radius, width=width)
+        stride = K.grid_stride(width, radius)
+        assert view.shape[0] == 4 and view.shape[2] % K.LANES == 0
+        for alignment in range(4):
+            seen = []
+            table = view[alignment]
+            for m in range(view.shape[2]):
+                for half in ((K.BYTE_A, K.SHIFT_A, K.MASK_A, K.DX_A, K.DY_A),
+                             (K.BYTE_B, K.SHIFT_B, K.MASK_B, K.DX_B, K.DY_B)):
+                    byte, shift, mask, dx, dy = (int(table[f, m]) for f in half)
+                    cells = int(mask).bit_length() // 2
+                    seen.extend((dx + c, dy) for c in range(cells))
+                    if cells:  # the segment starts at its first cell's bits
+                        assert 4 * byte + shift // 2 == alignment + dy * stride + dx
+            diamond = {(dx, dy) for dx in range(-radius, radius + 1)
+                       for dy in range(-radius, radius + 1) if abs(dx) + abs(dy) <= radius}
+            assert len(seen) == len(set(seen)) and set(seen) == diamond
         assert len(diamond) - 1 == 2 * radius * (radius + 1)  # Mesa's neighbourhood size
 
 
+def test_division_by_reciprocals_is_exact_over_every_count_a_vision_can_hold() -> None:
+    largest = 2 * 30 * 31 + 1  # the widest vision (radius 30), the citizen himself included
+    reciprocal = K.reciprocals(largest)
+    num = np.arange(largest + 1)[:, None]
+    den = np.arange(1, largest + 1)[None, :]
+    np.testing.assert_array_equal((num * reciprocal[den]) >> 32, num // den)
+
+
 def test_round_half_even_is_pythons_round() -> None:
-    for cops in range(0, 130):
-        for actives in range(1, 130):
-            assert K._round_half_even(cops, actives) == round(cops / actives), (cops, actives)
+    reciprocal = K.reciprocals(200)
+    for cops in range(0, 200):
+        for actives in range(1, 200):
+            assert K._round_half_even(cops, actives, reciprocal) == round(cops / actives), (
+                cops, actives)
 
 
 @pytest.mark.parametrize(("rule", "cops", "actives", "x"), [
@@ -78,7 +96,8 @@ def test_round_half_even_is_pythons_round() -> None:
 def test_arrest_probability_rules(rule: str, cops: int, actives: int, x: float) -> None:
     scenario = CivilViolenceScenario(arrest_rule=rule)
     code = {"round": K.RULE_ROUND, "floor": K.RULE_FLOOR, "ratio": K.RULE_RATIO}[rule]
-    p = K._arrest_probability(cops, actives, code, 2.3, arrest_probability_table(scenario))
+    p = K._arrest_probability(cops, actives, code, 2.3, arrest_probability_table(scenario),
+                              K.reciprocals(10))
     assert p == pytest.approx(1 - math.exp(-2.3 * x), rel=1e-15)
 
 
@@ -123,23 +142,6 @@ def test_world_invariants_hold_after_runs(changes: dict) -> None:
     totals = recorder.counts[:, 0].sum(axis=1)
     assert (totals == world.n_citizens).all()  # citizens neither appear nor vanish
     assert recorder.counts[:, 0, K.ACTIVE].max() > 0
-
-
-def test_jail_terms_are_uniform_on_zero_to_max() -> None:
-    from desertion.civil_violence import model
-    from desertion.engine.streams import Streams
-
-    world = model.build_world(CivilViolenceScenario(), Streams(0))
-    draws = model.new_draws(world, 1)
-    streams = Streams(0)
-    seen = []
-    for _ in range(200):
-        model._draw(streams, draws, 1, 3)
-        seen.append(draws["jail_draw"][0].copy())
-    values = np.concatenate(seen)
-    counts = np.bincount(values)
-    assert values.min() == 0 and values.max() == 3 and len(counts) == 4
-    assert np.abs(counts / len(values) - 0.25).max() < 0.01
 
 
 def test_with_no_jail_time_the_jailed_are_out_at_their_next_turn() -> None:

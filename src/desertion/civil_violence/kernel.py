@@ -10,16 +10,23 @@ What the kernels read and write:
   COP; quiet and jailed citizens are both OTHER), four cells to a byte, on a grid padded with
   a halo of ``pad`` cells that repeats the torus's opposite edges. Thanks to the halo, every
   row of a von Neumann diamond is one run of bits, read with one unaligned 64-bit load, and
-  two rows are counted per word with three popcounts; every write to a cell goes to all of
-  its copies. At two bits a cell a 1000 x 1000 grid is 250 kB and stays in cache.
+  two rows go in one word; every write to a cell goes to all of its copies. At two bits a
+  cell a 1000 x 1000 grid is 250 kB and stays in cache.
 
 A vision is described by a table (see ``vision``): for each word a diamond is read in, the
-two row segments it holds (cell offset from the centre on the padded grid, bit mask, dx, dy).
-``_count`` keeps the words it read in ``seen`` so that picking the k-th empty cell (for a
-move) or active citizen (for an arrest) needs no second read of the grid.
+two row segments it holds (where each starts, relative to the centre's byte, its bit mask,
+its first cell's dx and dy), for each of the four places the centre can have in its byte.
+``_count`` reads eight words at a time, as one vector (a gather of the row segments, then
+the popcounts of all eight words at once: ``_count_words``), and keeps the words and their
+counts in ``seen`` so that picking the k-th empty cell (for a move) or active citizen (for
+an arrest) needs no second read of the grid.
 
-Random numbers come in per step from NumPy (``u_order``, ``u_move``, ``u_arrest``,
-``jail_draw``): the kernels draw none, so a run is a pure function of its seed.
+Random numbers are drawn in the kernels from ``rng``, the state of a NumPy SFC64 bit
+generator seeded from the run's ``SeedSequence`` (``engine.kernel_random``), advanced in
+place, one draw where one is needed, in this order each step: the shuffle (``n - 1`` draws,
+positions 0, 1, ...), then, agent by agent in the activation order, for a cop who sees an
+active citizen the one it arrests and his jail term, and for an agent that moves the cell it
+moves to. So a run is a pure function of its seed, whatever the number of kernel calls.
 
 All functions are compiled with ``_nrt=False``: without reference counting the array
 arguments cost nothing to pass, which halved the time per agent-step (measured).
@@ -38,6 +45,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from desertion.engine.kernel_random import below
+
 if sys.byteorder != "little":  # a word's low bits must be its first cells
     raise ImportError("the civil-violence kernel assumes a little-endian machine")
 
@@ -48,8 +57,14 @@ NOT_A_CITIZEN = -1
 OTHER_CODE, EMPTY_CODE, ACTIVE_CODE, COP_CODE = 0, 1, 2, 3
 CODE_OF_STATE = np.array([OTHER_CODE, ACTIVE_CODE, OTHER_CODE], dtype=np.uint8)
 SEGMENT_CELLS = 16  # a row segment holds up to 16 cells (32 bits); two make a word
-# rows of a vision table
-OFF_A, MASK_A, DX_A, DY_A, OFF_B, MASK_B, DX_B, DY_B = range(8)
+# rows of a vision table (segment A is a word's low half, B its high half)
+BYTE_A, SHIFT_A, MASK_A, BYTE_B, SHIFT_B, MASK_B, DX_A, DY_A, DX_B, DY_B = range(10)
+VISION_ROWS = 10
+LANES = 8
+"""Words counted together, as one vector of eight 64-bit lanes (one AVX-512 register; LLVM
+splits it where the CPU has narrower vectors, and gathers with scalar loads where it has no
+gather instruction, so the kernels run, identically, on any CPU)."""
+_FIELD = 21  # bits per count when three counts are summed packed in one 64-bit word
 # arrest rules
 RULE_ROUND, RULE_FLOOR, RULE_RATIO = 0, 1, 2
 # state transitions tallied per step (the columns of ``flows``): (event, from, to)
@@ -66,23 +81,143 @@ PREFETCH_MIN_AGENTS = 1 << 16
 6 % at 100 x 100, measured)."""
 
 _LOW_BITS = np.uint64(0x5555555555555555)
-_U1, _U32 = np.uint64(1), np.uint64(32)
+_U1 = np.uint64(1)
 SEEN_WORD, SEEN_EMPTY, SEEN_ACTIVE = 0, 1, 2  # rows of ``seen``
 _IN_JAIL, _ARRESTED = -1, -2  # what a citizen does in a synchronous step, besides a state
 
 
 # -- machine intrinsics ------------------------------------------------------------------------
 @intrinsic
-def _load_word(typingctx, arr, idx):
-    """Eight bytes of a uint8 array from byte ``idx`` on, unaligned, as one little-endian word."""
-    if not (isinstance(arr, types.Array) and arr.dtype == types.uint8):
+def _count_words(typingctx, code, byte, view, alignment, col, seen):
+    """Words ``col`` .. ``col + LANES - 1`` of a vision around the cell at bit pair
+    ``alignment`` of byte ``byte`` of ``code``: each word's two row segments are gathered
+    (unaligned 64-bit loads), shifted and masked; the words go to ``seen[SEEN_WORD]``, their
+    empty cells and active citizens to ``seen[SEEN_EMPTY]`` and ``seen[SEEN_ACTIVE]``.
+    Returns the three sums over the words (empty-or-cop cells, active-or-cop cells, cops)
+    packed ``_FIELD`` bits apiece, lowest first."""
+    if not (isinstance(code, types.Array) and code.dtype == types.uint8):
         return None
-    sig = types.uint64(arr, types.intp)
+    sig = types.int64(code, types.intp, view, types.intp, types.intp, seen)
 
     def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        return builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+        code_ary, view_ary, seen_ary = (
+            context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 2, 5))
+        _, byte, _, alignment, col, _ = args
+        i32, i64 = ir.IntType(32), ir.IntType(64)
+        vec = ir.VectorType(i64, LANES)
+
+        def splat(value):
+            return ir.Constant(vec, [value] * LANES)
+
+        def lanes(ary, first):  # the LANES int64 from flat index ``first`` on, as a vector
+            ptr = builder.gep(ary.data, [builder.add(first, col)])
+            return builder.bitcast(ptr, vec.as_pointer())
+
+        words = builder.extract_value(view_ary.shape, 2)
+        table = builder.mul(alignment, ir.Constant(i64, VISION_ROWS))
+
+        def row(r):
+            first = builder.mul(builder.add(table, ir.Constant(i64, r)), words)
+            return builder.load(lanes(view_ary, first), align=8)
+
+        origin = builder.add(builder.ptrtoint(code_ary.data, i64), byte)
+        origin = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(vec, None), origin, ir.Constant(i32, 0)),
+            ir.Constant(vec, None), ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+        pointers = ir.VectorType(code_ary.data.type, LANES)
+        every = ir.Constant(ir.VectorType(ir.IntType(1), LANES), [1] * LANES)
+        gather = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vec, [pointers, i32, every.type, vec]),
+            f"llvm.masked.gather.v{LANES}i64.v{LANES}p0")
+
+        def segment(byte_row, shift_row, mask_row):
+            at = builder.inttoptr(builder.add(origin, row(byte_row)), pointers)
+            loaded = builder.call(gather, [at, ir.Constant(i32, 1), every,
+                                           ir.Constant(vec, None)])
+            return builder.and_(builder.lshr(loaded, row(shift_row)), row(mask_row))
+
+        word = builder.or_(segment(BYTE_A, SHIFT_A, MASK_A),
+                           builder.shl(segment(BYTE_B, SHIFT_B, MASK_B), splat(32)))
+        columns = builder.extract_value(seen_ary.shape, 1)
+
+        def seen_row(r):
+            return lanes(seen_ary, builder.mul(columns, ir.Constant(i64, r)))
+
+        builder.store(word, seen_row(SEEN_WORD), align=8)
+        low = builder.and_(word, splat(0x5555555555555555))  # empty cells and cops
+        high = builder.and_(builder.lshr(word, splat(1)), splat(0x5555555555555555))
+        popcount = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vec, [vec]), f"llvm.ctpop.v{LANES}i64")
+        n_low, n_high, n_both = (builder.call(popcount, [v])
+                                 for v in (low, high, builder.and_(low, high)))
+        builder.store(builder.sub(n_low, n_both), seen_row(SEEN_EMPTY), align=8)
+        builder.store(builder.sub(n_high, n_both), seen_row(SEEN_ACTIVE), align=8)
+        packed = builder.add(builder.add(n_low, builder.shl(n_high, splat(_FIELD))),
+                             builder.shl(n_both, splat(2 * _FIELD)))
+        total = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [vec]), f"llvm.vector.reduce.add.v{LANES}i64")
+        return builder.call(total, [packed])
+
+    return sig, codegen
+
+
+@intrinsic
+def _find_word(typingctx, seen, what, col, k):
+    """Where the ``k``-th (from 0) hit falls among words ``col`` .. ``col + LANES - 1``, by
+    their hit counts in ``seen[what]``: the number ``m`` of words whose hits, with those of the
+    words before, all come before the k-th (LANES if the k-th is past them), and ``before``,
+    the hits of those ``m`` words; returned as ``m | before << 32``. Branchless: a prefix sum
+    in the vector and a compare."""
+    sig = types.int64(seen, types.intp, types.intp, types.int64)
+
+    def codegen(context, builder, signature, args):
+        seen_ary = context.make_array(signature.args[0])(context, builder, args[0])
+        _, what, col, k = args
+        i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+        vec = ir.VectorType(i64, LANES)
+        columns = builder.extract_value(seen_ary.shape, 1)
+        first = builder.add(builder.mul(columns, what), col)
+        counts = builder.load(builder.bitcast(builder.gep(seen_ary.data, [first]),
+                                              vec.as_pointer()), align=8)
+        zero = ir.Constant(vec, [0] * LANES)
+        prefix = counts
+        shift = 1
+        while shift < LANES:  # inclusive prefix sum: add the vector moved up by 1, 2, 4 lanes
+            up = ir.Constant(ir.VectorType(i32, LANES),
+                             [j if j < shift else LANES + j - shift for j in range(LANES)])
+            prefix = builder.add(prefix, builder.shuffle_vector(zero, prefix, up))
+            shift *= 2
+        k_lanes = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(vec, None), k, ir.Constant(i32, 0)),
+            ir.Constant(vec, None), ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+        done = builder.icmp_unsigned("<=", prefix, k_lanes)
+        popcount = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i8, [i8]), "llvm.ctpop.i8")
+        m = builder.zext(builder.call(popcount, [builder.bitcast(done, i8)]), i64)
+        total = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [vec]), f"llvm.vector.reduce.add.v{LANES}i64")
+        before = builder.call(total, [builder.select(done, counts, zero)])
+        return builder.or_(m, builder.shl(before, ir.Constant(i64, 32)))
+
+    return sig, codegen
+
+
+@intrinsic
+def _lane(typingctx, seen, what, col, lane):
+    """``seen[what, col + lane]``, read as a vector load of the LANES words from ``col`` and
+    an extraction: a scalar load from a vector just stored would wait for the store to reach
+    the cache (the CPU forwards stores only to loads of the same width)."""
+    sig = types.uint64(seen, types.intp, types.intp, types.int64)
+
+    def codegen(context, builder, signature, args):
+        seen_ary = context.make_array(signature.args[0])(context, builder, args[0])
+        _, what, col, lane = args
+        vec = ir.VectorType(ir.IntType(64), LANES)
+        columns = builder.extract_value(seen_ary.shape, 1)
+        first = builder.add(builder.mul(columns, what), col)
+        words = builder.load(builder.bitcast(builder.gep(seen_ary.data, [first]),
+                                             vec.as_pointer()), align=8)
+        return builder.extract_element(words, lane)
 
     return sig, codegen
 
@@ -163,14 +298,16 @@ def grid_stride(width: int, pad: int) -> int:
 
 
 def vision(radius: int, pad: int, width: int) -> np.ndarray:
-    """The words a radius-``radius`` von Neumann diamond is read in (a table of int64 with
-    rows OFF_A .. DY_B and one column per word).
+    """How a radius-``radius`` von Neumann diamond is read: an int64 table of shape
+    (4, VISION_ROWS, words), one (VISION_ROWS, words) table per position of the centre cell
+    in its byte (bit pairs 0-3), rows BYTE_A .. DY_B, one column per word.
 
     Row dy of the diamond spans the cells dx = -h .. h (h = radius - |dy|); it is cut into
     segments of at most 16 cells, and consecutive segments are paired into words. For each
-    segment: its first cell's offset from the centre on the padded grid, the mask of its
-    bits, and its first cell's (dx, dy). A word's second segment may be empty (mask 0). The
-    centre is part of the diamond; callers discount themselves.
+    segment: the byte its first cell is in, relative to the centre's byte, that cell's bit
+    shift within the byte, the mask of the segment's bits, and the cell's (dx, dy). The words
+    are padded with empty ones (mask 0) to a multiple of LANES. The centre is part of the
+    diamond; callers discount themselves.
     """
     stride = grid_stride(width, pad)
     segments = []
@@ -179,20 +316,25 @@ def vision(radius: int, pad: int, width: int) -> np.ndarray:
         for dx in range(-half, half + 1, SEGMENT_CELLS):
             cells = min(SEGMENT_CELLS, half + 1 - dx)
             segments.append((dy * stride + dx, (1 << (2 * cells)) - 1, dx, dy))
-    if len(segments) % 2:
-        segments.append((0, 0, 0, 0))
-    table = np.array(segments, dtype=np.int64).reshape(-1, 2, 4)  # word, half, field
-    return np.ascontiguousarray(table.transpose(1, 2, 0).reshape(8, -1))
+    segments += [(0, 0, 0, 0)] * (-len(segments) % (2 * LANES))
+    table = np.zeros((4, VISION_ROWS, len(segments) // 2), dtype=np.int64)
+    halves = ((BYTE_A, SHIFT_A, MASK_A, DX_A, DY_A), (BYTE_B, SHIFT_B, MASK_B, DX_B, DY_B))
+    for alignment in range(4):
+        for s, (offset, mask, dx, dy) in enumerate(segments):
+            word, (byte, shift, bits, at_x, at_y) = s // 2, halves[s % 2]
+            cell = alignment + offset  # bit pairs from the start of the centre's byte
+            table[alignment, byte, word] = cell >> 2  # floor, also for negative offsets
+            table[alignment, shift, word] = 2 * (cell & 3)
+            table[alignment, bits, word] = mask
+            table[alignment, at_x, word], table[alignment, at_y, word] = dx, dy
+    return table
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _wrap(v, size):
-    """``v mod size`` for ``v`` in ``-size .. 2 * size - 1``, without a division."""
-    if v < 0:
-        return v + size
-    if v >= size:
-        return v - size
-    return v
+    """``v mod size`` for ``v`` in ``-size .. 2 * size - 1``, without a division or a
+    branch."""
+    return v + size * ((v < 0) - (v >= size))
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -232,35 +374,17 @@ def _centre(x, y, pad, stride):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _segment(code, cell, mask):
-    """The bits of the cells from padded cell ``cell`` on, masked to a segment's length."""
-    return (_load_word(code, cell >> 2) >> np.uint64((cell & 3) << 1)) & np.uint64(mask)
-
-
-@njit(cache=True, inline="always", _nrt=False)
 def _count(code, centre, view, seen):
     """Empty cells, active citizens and cops in a diamond (its centre included).
 
     Leaves in ``seen`` what ``_pick`` needs: row SEEN_WORD the words read, rows SEEN_EMPTY
     and SEEN_ACTIVE how many empty cells and active citizens each holds.
     """
-    n_low = 0  # cells whose low bit is set: empty cells and cops
-    n_high = 0  # cells whose high bit is set: active citizens and cops
-    cops = 0
-    for m in range(view.shape[1]):
-        w = (_segment(code, centre + view[OFF_A, m], view[MASK_A, m])
-             | (_segment(code, centre + view[OFF_B, m], view[MASK_B, m]) << _U32))
-        low = w & _LOW_BITS
-        high = (w >> _U1) & _LOW_BITS
-        in_low = _popcount(low)
-        in_high = _popcount(high)
-        in_both = _popcount(low & high)
-        seen[SEEN_WORD, m] = w
-        seen[SEEN_EMPTY, m] = in_low - in_both
-        seen[SEEN_ACTIVE, m] = in_high - in_both
-        n_low += np.int64(in_low)
-        n_high += np.int64(in_high)
-        cops += np.int64(in_both)
+    packed = 0
+    for col in range(0, view.shape[2], LANES):
+        packed += _count_words(code, centre >> 2, view, centre & 3, col, seen)
+    field = (1 << _FIELD) - 1
+    n_low, n_high, cops = packed & field, (packed >> _FIELD) & field, packed >> (2 * _FIELD)
     return n_low - cops, n_high - cops, cops
 
 
@@ -280,61 +404,68 @@ def _pick(x, y, view, seen, what, k, width, height):
     (SEEN_ACTIVE) among the cells ``_count`` saw.
 
     Cells are taken word by word, low bits first; any fixed order gives a uniform choice. The
-    word is found without branches (which the CPU could not predict): it is the number of
-    words whose hits, with those of the words before, are all before the k-th.
+    word is found without branches (which the CPU could not predict) within each vector of
+    LANES words (``_find_word``).
     """
-    m = 0
-    before = 0
-    total = 0
-    for j in range(view.shape[1]):
-        total += np.int64(seen[what, j])
-        done = total <= k
-        m += done
-        before = total if done else before
-    w = seen[SEEN_WORD, m]
+    col = 0
+    lane = 0
+    for col in range(0, view.shape[2], LANES):
+        found = _find_word(seen, what, col, k)
+        lane, before = found & 0xFF, found >> 32
+        if lane < LANES:
+            break
+        k -= before
+    m = col + lane
+    w = _lane(seen, SEEN_WORD, col, lane)
     low = w & _LOW_BITS
     high = (w >> _U1) & _LOW_BITS
     hits = low & ~high if what == SEEN_EMPTY else high & ~low
     cell = _select_bit(hits, k - before) >> 1
-    if cell < SEGMENT_CELLS:
-        return _wrap(x + view[DX_A, m] + cell, width), _wrap(y + view[DY_A, m], height)
-    return (_wrap(x + view[DX_B, m] + cell - SEGMENT_CELLS, width),
-            _wrap(y + view[DY_B, m], height))
+    # the cell is in segment B when past segment A's 16: arithmetic, not a branch (it would
+    # be mispredicted half the time)
+    in_b = np.int64(cell >= SEGMENT_CELLS)
+    dx = view[0, DX_A + 2 * in_b, m] + cell - SEGMENT_CELLS * in_b
+    return _wrap(x + dx, width), _wrap(y + view[0, DY_A + 2 * in_b, m], height)
+
+
+def reciprocals(largest: int) -> np.ndarray:
+    """``ceil(2**32 / d)`` for d = 0 .. ``largest`` (0 for d = 0): with it, ``_floor_div``
+    divides by multiplying."""
+    return np.array([0] + [-(-(1 << 32) // d) for d in range(1, largest + 1)], dtype=np.int64)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _choice(u, n):
-    """A uniform index in ``0 .. n-1`` from a uniform ``u`` in [0, 1)."""
-    i = np.int64(u * n)
-    return i if i < n else n - 1
+def _floor_div(num, den, reciprocal):
+    """``num // den`` for 0 <= num and 1 <= den with num * den < 2**32 (a vision's counts),
+    by a multiply and a shift: exact there, and several times faster than a division, which
+    sat on every decision's critical path (measured)."""
+    return (num * reciprocal[den]) >> 32
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _round_half_even(num, den):
+def _round_half_even(num, den, reciprocal):
     """``round(num / den)`` as Python rounds (ties to even), in integers so exact."""
-    q = num // den
+    q = _floor_div(num, den, reciprocal)
     twice = 2 * (num - q * den)
-    if twice > den or (twice == den and (q & 1) == 1):
-        q += 1
-    return q
+    return q + ((twice > den) | ((twice == den) & ((q & 1) == 1)))
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _arrest_probability(cops, actives, rule, k, ptable):
+def _arrest_probability(cops, actives, rule, k, ptable, reciprocal):
     """P = 1 - exp(-k x), x from the cops-to-actives ratio by ``rule`` (actives count self)."""
     if rule == RULE_ROUND:
-        return ptable[_round_half_even(cops, actives)]
+        return ptable[_round_half_even(cops, actives, reciprocal)]
     if rule == RULE_FLOOR:
-        return ptable[cops // actives]
+        return ptable[_floor_div(cops, actives, reciprocal)]
     return 1.0 - np.exp(-k * (cops / actives))
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _shuffle(order, u):
+def _shuffle(order, rng):
     """Fisher-Yates: a fresh uniformly random order (from any previous one)."""
     n = order.shape[0]
     for p in range(n - 1):
-        swap = p + _choice(u[p], n - p)
+        swap = p + below(rng, n - p)
         i = order[swap]
         order[swap] = order[p]
         order[p] = i
@@ -354,19 +485,20 @@ def _prefetch_agent(i, x, y, state, jail, hardship, risk, n_citizens):
 @njit(cache=True, inline="always", _nrt=False)
 def _prefetch_vision(code, centre, view):
     """Bring in the grid rows of a diamond (a row segment's first byte loads its line)."""
-    for m in range(view.shape[1]):
-        _prefetch(code, (centre + view[OFF_A, m]) >> 2)
-        _prefetch(code, (centre + view[OFF_B, m]) >> 2)
+    byte, alignment = centre >> 2, centre & 3
+    for m in range(view.shape[2]):
+        _prefetch(code, byte + view[alignment, BYTE_A, m])
+        _prefetch(code, byte + view[alignment, BYTE_B, m])
 
 
 # -- agents' actions ---------------------------------------------------------------------------
 @njit(cache=True, inline="always", _nrt=False)
 def _decide(i, st, actives, cops, one_minus_legitimacy, hardship, risk, rule, k, threshold,
-            ptable):
+            ptable, reciprocal):
     """A free citizen's new state by Epstein's rule: active if G - R * P > T."""
     if st == ACTIVE:
         actives -= 1  # the centre is the citizen itself, counted once below
-    p_arrest = _arrest_probability(cops, actives + 1, rule, k, ptable)
+    p_arrest = _arrest_probability(cops, actives + 1, rule, k, ptable, reciprocal)
     grievance = hardship[i] * one_minus_legitimacy
     return ACTIVE if grievance - risk[i] * p_arrest > threshold else QUIET
 
@@ -388,10 +520,10 @@ def _set_state(i, new, xi, yi, state, code, flows, s, width, height, pad, stride
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _move(i, empties, u, own_code, view, seen, x, y, occ, code, width, height, pad, stride):
+def _move(i, empties, rng, own_code, view, seen, x, y, occ, code, width, height, pad, stride):
     """Move agent ``i`` to a uniformly chosen one of the ``empties`` empty cells it saw."""
     xi, yi = x[i], y[i]
-    tx, ty = _pick(xi, yi, view, seen, SEEN_EMPTY, _choice(u, empties), width, height)
+    tx, ty = _pick(xi, yi, view, seen, SEEN_EMPTY, below(rng, empties), width, height)
     occ[yi * width + xi] = -1
     _put(code, xi, yi, EMPTY_CODE, width, height, pad, stride)
     occ[ty * width + tx] = i
@@ -401,12 +533,13 @@ def _move(i, empties, u, own_code, view, seen, x, y, occ, code, width, height, p
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _arrest(xi, yi, actives, u, term, view, seen, state, jail, occ, code, flows, s, width,
-            height, pad, stride):
-    """Jail a uniformly chosen one of the ``actives`` active citizens a cop saw."""
-    tx, ty = _pick(xi, yi, view, seen, SEEN_ACTIVE, _choice(u, actives), width, height)
+def _arrest(xi, yi, actives, rng, max_jail_term, view, seen, state, jail, occ, code, flows, s,
+            width, height, pad, stride):
+    """Jail a uniformly chosen one of the ``actives`` active citizens a cop saw, for a term
+    uniform on 0 .. ``max_jail_term``."""
+    tx, ty = _pick(xi, yi, view, seen, SEEN_ACTIVE, below(rng, actives), width, height)
     j = occ[ty * width + tx]
-    jail[j] = term
+    jail[j] = below(rng, max_jail_term + 1)
     _set_state(j, JAILED, tx, ty, state, code, flows, s, width, height, pad, stride)
 
 
@@ -418,10 +551,10 @@ def _census(state, n_citizens, census, s):
 
 # -- the steps ---------------------------------------------------------------------------------
 @njit(cache=True, _nrt=False)
-def run_sequential(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
+def run_sequential(order, rng, max_jail_term, legitimacy,
                    x, y, state, jail, hardship, risk, n_citizens,
                    code, occ, width, height, pad, view_cit, view_cop, seen,
-                   rule, k, threshold, ptable, movement, census, flows):
+                   rule, k, threshold, ptable, reciprocal, movement, census, flows):
     """Random sequential activation for ``len(legitimacy)`` steps (Mesa's ``shuffle_do``).
 
     Each step visits every agent once in a fresh uniformly random order, and each agent sees
@@ -433,9 +566,8 @@ def run_sequential(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
     stride = (width + 2 * pad + 3) // 4 * 4  # as grid_stride
     prefetch = n >= PREFETCH_MIN_AGENTS
     for s in range(legitimacy.shape[0]):
-        _shuffle(order, u_order[s])
+        _shuffle(order, rng)
         one_minus_legitimacy = 1.0 - legitimacy[s]
-        n_arrests = 0
         for p in range(n):
             if prefetch and p + LOOKAHEAD < n:
                 _prefetch_agent(order[p + LOOKAHEAD], x, y, state, jail, hardship, risk,
@@ -454,29 +586,28 @@ def run_sequential(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
                     continue
                 empties, actives, cops = _count(code, centre, view_cit, seen)
                 new = _decide(i, st, actives, cops, one_minus_legitimacy, hardship, risk, rule,
-                              k, threshold, ptable)
+                              k, threshold, ptable, reciprocal)
                 _set_state(i, new, xi, yi, state, code, flows, s, width, height, pad, stride)
                 if movement and empties > 0:
-                    _move(i, empties, u_move[s, p], CODE_OF_STATE[new], view_cit, seen, x, y,
+                    _move(i, empties, rng, CODE_OF_STATE[new], view_cit, seen, x, y,
                           occ, code, width, height, pad, stride)
             else:
                 empties, actives, _ = _count(code, centre, view_cop, seen)
                 if actives > 0:
-                    _arrest(xi, yi, actives, u_arrest[s, n_arrests], jail_draw[s, n_arrests],
-                            view_cop, seen, state, jail, occ, code, flows, s, width, height,
-                            pad, stride)
-                    n_arrests += 1
+                    _arrest(xi, yi, actives, rng, max_jail_term, view_cop, seen, state, jail,
+                            occ, code, flows, s, width, height, pad, stride)
                 if movement and empties > 0:
-                    _move(i, empties, u_move[s, p], np.uint8(COP_CODE), view_cop, seen, x, y,
+                    _move(i, empties, rng, np.uint8(COP_CODE), view_cop, seen, x, y,
                           occ, code, width, height, pad, stride)
         _census(state, n_citizens, census, s)
 
 
 @njit(cache=True, _nrt=False)
-def run_synchronous(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
+def run_synchronous(order, rng, max_jail_term, legitimacy,
                     x, y, state, jail, hardship, risk, n_citizens,
                     code, occ, width, height, pad, view_cit, view_cop, seen,
-                    rule, k, threshold, ptable, movement, census, flows, decided):
+                    rule, k, threshold, ptable, reciprocal, movement, census, flows,
+                    decided):
     """Synchronous update for ``len(legitimacy)`` steps: everyone acts on the same snapshot.
 
     1. Jailed citizens serve one step of their term; the others are free this step.
@@ -487,13 +618,15 @@ def run_synchronous(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
     5. Cops and the free citizens not jailed in 4 move, in a fresh random order, each to a
        cell empty at its turn (moves cannot be simultaneous: a cell holds one agent).
 
-    Takes the same random inputs as ``run_sequential``, plus ``decided`` (scratch, one per
-    citizen).
+    Draws, each step: the shuffle; for each cop in the order that sees an active citizen, the
+    one it picks and a jail term (drawn even when the arrest is lost); for each agent that
+    moves, its cell. Takes the arguments of ``run_sequential``, plus ``decided`` (scratch,
+    one per citizen).
     """
     n = order.shape[0]
     stride = (width + 2 * pad + 3) // 4 * 4
     for s in range(legitimacy.shape[0]):
-        _shuffle(order, u_order[s])
+        _shuffle(order, rng)
         one_minus_legitimacy = 1.0 - legitimacy[s]
         for i in range(n_citizens):
             st = state[i]
@@ -503,8 +636,7 @@ def run_synchronous(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
                 continue
             _, actives, cops = _count(code, _centre(x[i], y[i], pad, stride), view_cit, seen)
             decided[i] = _decide(i, st, actives, cops, one_minus_legitimacy, hardship, risk,
-                                 rule, k, threshold, ptable)
-        n_arrests = 0
+                                 rule, k, threshold, ptable, reciprocal)
         for p in range(n):
             i = order[p]
             if i < n_citizens:
@@ -512,13 +644,13 @@ def run_synchronous(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
             xi, yi = x[i], y[i]
             _, actives, _ = _count(code, _centre(xi, yi, pad, stride), view_cop, seen)
             if actives > 0:
-                tx, ty = _pick(xi, yi, view_cop, seen, SEEN_ACTIVE,
-                               _choice(u_arrest[s, n_arrests], actives), width, height)
+                tx, ty = _pick(xi, yi, view_cop, seen, SEEN_ACTIVE, below(rng, actives),
+                               width, height)
                 j = occ[ty * width + tx]
+                term = below(rng, max_jail_term + 1)
                 if decided[j] != _ARRESTED:
                     decided[j] = _ARRESTED
-                    jail[j] = jail_draw[s, n_arrests]
-                n_arrests += 1
+                    jail[j] = term
         for i in range(n_citizens):
             if decided[i] != _IN_JAIL:
                 new = JAILED if decided[i] == _ARRESTED else decided[i]
@@ -533,6 +665,6 @@ def run_synchronous(order, u_order, u_move, u_arrest, jail_draw, legitimacy,
             empties, _, _ = _count(code, _centre(x[i], y[i], pad, stride), view, seen)
             if empties > 0:
                 own = CODE_OF_STATE[state[i]] if citizen else np.uint8(COP_CODE)
-                _move(i, empties, u_move[s, p], own, view, seen, x, y, occ, code, width,
+                _move(i, empties, rng, own, view, seen, x, y, occ, code, width,
                       height, pad, stride)
         _census(state, n_citizens, census, s)

@@ -19,6 +19,7 @@ from desertion import __version__
 from desertion.civil_violence import kernel
 from desertion.civil_violence.params import CivilViolenceScenario
 from desertion.engine.columns import Columns
+from desertion.engine.kernel_random import sfc64_state
 from desertion.engine.recorder import Recorder
 from desertion.engine.results import RunResult
 from desertion.engine.streams import Streams
@@ -178,25 +179,24 @@ def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.n
               progress: ProgressCallback | None, chunk_agent_steps: int) -> None:
     sc = world.scenario
     chunk = int(max(1, min(sc.steps, chunk_agent_steps // max(world.n_agents, 1))))
-    draws = new_draws(world, chunk)
+    rng = kernel_rng_state(streams)
     legitimacy = np.asarray(sc.legitimacy_by_step(), dtype=np.float64)
     view_cit = kernel.vision(sc.citizen_vision, world.pad, sc.width)
     view_cop = kernel.vision(sc.cop_vision, world.pad, sc.width)
-    seen = np.zeros((3, max(view_cit.shape[1], view_cop.shape[1])), dtype=np.uint64)
+    seen = np.zeros((3, max(view_cit.shape[2], view_cop.shape[2])), dtype=np.uint64)
     ptable = arrest_probability_table(sc)
+    reciprocal = kernel.reciprocals(2 * world.pad * (world.pad + 1) + 1)  # actives, self too
     a = world.agents
     while world.steps_done < sc.steps:
         done = world.steps_done
         size = min(chunk, sc.steps - done)
-        _draw(streams, draws, size, sc.max_jail_term)
         census = np.zeros((size, len(STATES)), dtype=np.int64)
         flows = np.zeros((size, len(kernel.FLOWS)), dtype=np.int64)
-        args = (world.order, draws["u_order"], draws["u_move"], draws["u_arrest"],
-                draws["jail_draw"], legitimacy[done: done + size],
+        args = (world.order, rng, sc.max_jail_term, legitimacy[done: done + size],
                 a.x, a.y, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
                 world.code, world.occ, sc.width, sc.height, world.pad, view_cit, view_cop,
                 seen, _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold,
-                ptable, sc.movement, census, flows)
+                ptable, reciprocal, sc.movement, census, flows)
         if sc.activation == "sequential":
             kernel.run_sequential(*args)
         else:
@@ -207,28 +207,10 @@ def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.n
             progress(world.steps_done, sc.steps)
 
 
-def new_draws(world: World, steps: int) -> dict[str, np.ndarray]:
-    """Room for the random numbers of ``steps`` steps: per agent, a uniform for the shuffle
-    (``u_order``) and one for its move (``u_move``); per arrest (at most one per cop), a
-    uniform to pick the arrestee (``u_arrest``) and a jail term (``jail_draw``)."""
-    n, n_cops = world.n_agents, max(world.n_cops, 1)
-    return {"u_order": np.empty((steps, n)), "u_move": np.empty((steps, n)),
-            "u_arrest": np.empty((steps, n_cops)),
-            "jail_draw": np.empty((steps, n_cops), dtype=np.int32)}
-
-
-def _draw(streams: Streams, draws: dict[str, np.ndarray], size: int, max_jail_term: int
-          ) -> None:
-    """The random numbers of ``size`` steps, drawn step by step (so the streams are consumed
-    the same way whatever the chunk size). One stream per use, as the engine keys them."""
-    order, move = streams["order"], streams["move"]
-    arrest, term = streams["arrest"], streams["jail"]
-    for s in range(size):
-        order.random(out=draws["u_order"][s])
-        move.random(out=draws["u_move"][s])
-        arrest.random(out=draws["u_arrest"][s])
-        draws["jail_draw"][s] = term.integers(0, max_jail_term, endpoint=True,
-                                              size=draws["jail_draw"].shape[1], dtype=np.int32)
+def kernel_rng_state(streams: Streams) -> np.ndarray:
+    """The state of the bit generator the kernels draw the steps' random numbers from (the
+    stream ``steps``: activation orders, moves, arrests, jail terms; see ``kernel``)."""
+    return sfc64_state(streams.seed_sequence("steps"))
 
 
 def _record(recorder: Recorder, first: int, census: np.ndarray, flows: np.ndarray,

@@ -27,12 +27,17 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         rng = self._generators.get(name)
         if rng is None:
-            child = np.random.SeedSequence(
-                entropy=self.root.entropy,
-                spawn_key=(*self.root.spawn_key, zlib.crc32(name.encode("utf-8"))),
-            )
-            rng = self._generators[name] = np.random.Generator(np.random.PCG64(child))
+            rng = self._generators[name] = np.random.Generator(
+                np.random.PCG64(self.seed_sequence(name)))
         return rng
+
+    def seed_sequence(self, name: str) -> np.random.SeedSequence:
+        """The ``SeedSequence`` of the stream ``name`` (the seed of its Generator, or of a
+        compiled kernel's own bit generator: see ``engine.kernel_random``)."""
+        return np.random.SeedSequence(
+            entropy=self.root.entropy,
+            spawn_key=(*self.root.spawn_key, zlib.crc32(name.encode("utf-8"))),
+        )
 
 
 def spawn_seeds(root_seed: int, n: int) -> list[int]:
