@@ -77,8 +77,8 @@ class Reference:
         return ACTIVE if grievance - net_risk > self.sc.active_threshold else QUIET
 
     def below(self, n: int) -> int:
-        """A uniform integer in 0 .. n-1, as the kernels draw it."""
-        return min(int(self.rng.random() * n), n - 1)
+        """A uniform integer in 0 .. n-1, as the kernels draw it: (64 random bits x n) >> 64."""
+        return (int(self.rng.bit_generator.random_raw()) * n) >> 64
 
     def move(self, i: int, empties: list[tuple[int, int]]) -> None:
         if not self.sc.movement or not empties:

@@ -544,9 +544,14 @@ def _arrest(xi, yi, actives, rng, max_jail_term, view, seen, state, jail, occ, c
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _census(state, n_citizens, census, s):
-    for i in range(n_citizens):
-        census[s, state[i]] += 1
+def _census(census, flows, s, before):
+    """Step ``s``'s census: the census before it (``census[s - 1]``, or ``before`` for the
+    chunk's first step) plus its flows (the caller checks it against a recount)."""
+    for state in range(census.shape[1]):
+        census[s, state] = census[s - 1, state] if s > 0 else before[state]
+    for column, (_, src, dst) in enumerate(FLOWS):
+        census[s, src] -= flows[s, column]
+        census[s, dst] += flows[s, column]
 
 
 # -- the steps ---------------------------------------------------------------------------------
@@ -554,7 +559,7 @@ def _census(state, n_citizens, census, s):
 def run_sequential(order, rng, max_jail_term, legitimacy,
                    x, y, state, jail, hardship, risk, n_citizens,
                    code, occ, width, height, pad, view_cit, view_cop, seen,
-                   rule, k, threshold, ptable, reciprocal, movement, census, flows):
+                   rule, k, threshold, ptable, reciprocal, movement, before, census, flows):
     """Random sequential activation for ``len(legitimacy)`` steps (Mesa's ``shuffle_do``).
 
     Each step visits every agent once in a fresh uniformly random order, and each agent sees
@@ -599,15 +604,15 @@ def run_sequential(order, rng, max_jail_term, legitimacy,
                 if movement and empties > 0:
                     _move(i, empties, rng, np.uint8(COP_CODE), view_cop, seen, x, y,
                           occ, code, width, height, pad, stride)
-        _census(state, n_citizens, census, s)
+        _census(census, flows, s, before)
 
 
 @njit(cache=True, _nrt=False)
 def run_synchronous(order, rng, max_jail_term, legitimacy,
                     x, y, state, jail, hardship, risk, n_citizens,
                     code, occ, width, height, pad, view_cit, view_cop, seen,
-                    rule, k, threshold, ptable, reciprocal, movement, census, flows,
-                    decided):
+                    rule, k, threshold, ptable, reciprocal, movement, before, census,
+                    flows, decided):
     """Synchronous update for ``len(legitimacy)`` steps: everyone acts on the same snapshot.
 
     1. Jailed citizens serve one step of their term; the others are free this step.
@@ -667,4 +672,4 @@ def run_synchronous(order, rng, max_jail_term, legitimacy,
                 own = CODE_OF_STATE[state[i]] if citizen else np.uint8(COP_CODE)
                 _move(i, empties, rng, own, view, seen, x, y, occ, code, width,
                       height, pad, stride)
-        _census(state, n_citizens, census, s)
+        _census(census, flows, s, before)

@@ -196,7 +196,7 @@ def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.n
                 a.x, a.y, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
                 world.code, world.occ, sc.width, sc.height, world.pad, view_cit, view_cop,
                 seen, _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold,
-                ptable, reciprocal, sc.movement, census, flows)
+                ptable, reciprocal, sc.movement, recorder.counts[done, 0], census, flows)
         if sc.activation == "sequential":
             kernel.run_sequential(*args)
         else:
