@@ -34,6 +34,7 @@ arguments cost nothing to pass, which halved the time per agent-step (measured).
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -298,6 +299,13 @@ def grid_stride(width: int, pad: int) -> int:
 
 
 def vision(radius: int, pad: int, width: int) -> np.ndarray:
+    """How a radius-``radius`` von Neumann diamond is read (a fresh copy of ``_vision``'s
+    table: built once per geometry, it costs more than a short run's steps' bookkeeping)."""
+    return _vision(radius, pad, width).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _vision(radius: int, pad: int, width: int) -> np.ndarray:
     """How a radius-``radius`` von Neumann diamond is read: an int64 table of shape
     (4, VISION_ROWS, words), one (VISION_ROWS, words) table per position of the centre cell
     in its byte (bit pairs 0-3), rows BYTE_A .. DY_B, one column per word.
@@ -327,6 +335,7 @@ def vision(radius: int, pad: int, width: int) -> np.ndarray:
             table[alignment, shift, word] = 2 * (cell & 3)
             table[alignment, bits, word] = mask
             table[alignment, at_x, word], table[alignment, at_y, word] = dx, dy
+    table.setflags(write=False)  # shared by every caller
     return table
 
 

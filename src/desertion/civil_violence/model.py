@@ -217,14 +217,12 @@ def _record(recorder: Recorder, first: int, census: np.ndarray, flows: np.ndarra
             citizens: np.ndarray, state: np.ndarray) -> None:
     """Store a chunk's per-step census and flows; the chunk's last step is counted again
     from the agents' columns (the recorder's own census) as a check on the kernel."""
-    for s in range(len(census)):
-        step = first + s + 1
-        recorder.counts[step, 0, :] = census[s]
-        for column, (name, src, dst) in enumerate(kernel.FLOWS):
-            if flows[s, column]:
-                recorder.event_counts(step, name, flows[s, column: column + 1],
-                                      from_state=src, to_state=dst)
     last = first + len(census)
+    recorder.counts[first + 1: last + 1, 0, :] = census
+    for column, (name, src, dst) in enumerate(kernel.FLOWS):
+        if flows[:, column].any():
+            recorder.event_counts_over(first + 1, name, flows[:, column: column + 1],
+                                       from_state=src, to_state=dst)
     recorder.census(last, citizens, state)
     if not np.array_equal(recorder.counts[last, 0], census[-1]):
         raise RuntimeError(f"step {last}: kernel census {census[-1].tolist()} differs from "

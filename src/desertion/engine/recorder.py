@@ -66,11 +66,19 @@ class Recorder:
     def event_counts(self, day: int, name: str, counts: np.ndarray, *, detail: str = "",
                      from_state: int = NOWHERE, to_state: int = NOWHERE) -> None:
         """Record already aggregated counts (one per group) for an event."""
+        self.event_counts_over(day, name, np.asarray(counts)[None, :], detail=detail,
+                               from_state=from_state, to_state=to_state)
+
+    def event_counts_over(self, first_day: int, name: str, counts: np.ndarray, *,
+                          detail: str = "", from_state: int = NOWHERE,
+                          to_state: int = NOWHERE) -> None:
+        """Record aggregated counts for consecutive days at once: ``counts[d, g]`` for day
+        ``first_day + d`` and group ``g`` (days with no event may hold zeros)."""
         key = (name, detail, from_state, to_state)
         table = self._events.get(key)
         if table is None:
             table = self._events[key] = np.zeros((self.n_days + 1, self.n_groups), np.int64)
-        table[day] += counts
+        table[first_day: first_day + len(counts)] += counts
 
     # -- reading -------------------------------------------------------------------------
     def _group_frame(self) -> pd.DataFrame:
