@@ -13,16 +13,19 @@ by default, created on first use, and its example
    repetitions, on 40 x 40, 100 x 100 and 200 x 200 grids: agent-steps per second (agents x
    steps / seconds of stepping) for each and their ratio. Mesa's first steps fill its
    neighbourhood caches, so they are run but not timed; ours are all timed (stepping
-   includes drawing the random numbers and recording the census). Then this model alone at
-   1000 x 1000 and 3000 x 3000 (~7M agents), each in a fresh process that reports its peak
-   resident memory. One core: NUMBA_NUM_THREADS=1 (the kernel is serial anyway).
+   includes drawing the random numbers and recording the census), over fresh runs repeated
+   until a second of stepping has accumulated. Then this model alone at 1000 x 1000 and
+   3000 x 3000 (~7M agents), each in a fresh process that reports its peak resident memory.
+   One core: every timed process is pinned to the same core (the last one this process may
+   use), and NUMBA_NUM_THREADS=1 (the kernel is serial anyway).
 2. Dynamics. Over many seeds each, at Mesa's defaults and at Epstein's Run 1: the mean and
    spread of the peak number of active citizens (steps 1-200), of the jailed at step 200 and
    of the mean jailed over steps 100-200. Each difference of means is tested with Welch's
    t-test (SE = sqrt(s1^2/n1 + s2^2/n2), Welch-Satterthwaite degrees of freedom); the two
    agree when |difference| < 2 SE (two-sided p > ~0.05). The distributions are skewed (a
-   run with an early outburst jails many for long), so a Mann-Whitney U test of the whole
-   distributions is reported beside it.
+   run with an early outburst jails many for long), so a Mann-Whitney U test and a
+   two-sample Kolmogorov-Smirnov test of the whole distributions, and their 90th
+   percentiles, are reported beside it.
 """
 
 from __future__ import annotations
@@ -133,11 +136,20 @@ def mesa_params(scenario: Any) -> dict[str, Any]:
 
 
 # -- speed -------------------------------------------------------------------------------------
-def ours_speed(size: int, steps: int, seed: int) -> float:
+def ours_speed(size: int, steps: int, seed: int, min_seconds: float = 1.0) -> float:
+    """Agent-steps per second over fresh runs of ``steps`` steps (seeds ``seed``, ``seed +
+    1000``, ...) repeated until ``min_seconds`` of stepping: one short run takes milliseconds
+    where Mesa's takes seconds, and a single timer interrupt would weigh on it."""
     from desertion.civil_violence import CivilViolenceScenario, simulate
 
-    meta = simulate(CivilViolenceScenario(width=size, height=size, steps=steps), seed=seed).meta
-    return meta["agent_steps"] / meta["step_seconds"]
+    scenario = CivilViolenceScenario(width=size, height=size, steps=steps)
+    agent_steps, seconds = 0, 0.0
+    while seconds < min_seconds:
+        meta = simulate(scenario, seed=seed).meta
+        agent_steps += meta["agent_steps"]
+        seconds += meta["step_seconds"]
+        seed += 1000
+    return agent_steps / seconds
 
 
 def speed(python: Path | None, grids: list[tuple[int, int, int]], reps: int
@@ -184,6 +196,11 @@ def large(sizes: list[tuple[int, int]]) -> list[dict[str, Any]]:
 
 
 # -- dynamics ----------------------------------------------------------------------------------
+SETTINGS = {"mesa-defaults": ("Mesa defaults", "civil-violence"),
+            "run1": ("Epstein Run 1", "civil-violence-punctuated")}
+"""The settings the dynamics are compared at: option value -> (label, shipped scenario)."""
+
+
 def measures(active: np.ndarray, jailed: np.ndarray) -> dict[str, float]:
     """Index t is the state after step t (0: initial)."""
     return {"peak_active": float(active[1:201].max()), "jailed_200": float(jailed[200]),
@@ -197,9 +214,12 @@ def welch(a: list[float], b: list[float]) -> dict[str, float]:
     se = float(np.sqrt(a_.var(ddof=1) / len(a_) + b_.var(ddof=1) / len(b_)))
     test = stats.ttest_ind(a_, b_, equal_var=False)
     ranks = stats.mannwhitneyu(a_, b_, alternative="two-sided")
+    shapes = stats.ks_2samp(a_, b_)
     return {"diff": float(a_.mean() - b_.mean()), "se": se,
             "t": float(test.statistic) if se > 0 else 0.0,
-            "p": float(test.pvalue) if se > 0 else 1.0, "p_mwu": float(ranks.pvalue)}
+            "p": float(test.pvalue) if se > 0 else 1.0, "p_mwu": float(ranks.pvalue),
+            "p_ks": float(shapes.pvalue),
+            "ours_q90": float(np.quantile(a_, 0.9)), "mesa_q90": float(np.quantile(b_, 0.9))}
 
 
 def dynamics(python: Path, settings: dict[str, Any], seeds: int) -> list[dict[str, Any]]:
@@ -231,7 +251,7 @@ def dynamics(python: Path, settings: dict[str, Any], seeds: int) -> list[dict[st
             print(f"  {label:14s} {measure:20s} ours {r['ours_mean']:8.2f} ± {r['ours_sd']:6.2f}"
                   f"  mesa {r['mesa_mean']:8.2f} ± {r['mesa_sd']:6.2f}  diff/SE "
                   f"{r['diff'] / r['se'] if r['se'] else 0:+.2f}  p {r['p']:.2f}  "
-                  f"p(MWU) {r['p_mwu']:.2f}", flush=True)
+                  f"p(MWU) {r['p_mwu']:.2f}  p(KS) {r['p_ks']:.2f}", flush=True)
     return rows
 
 
@@ -255,13 +275,15 @@ def report(speed_rows: list[dict], large_rows: list[dict], dyn_rows: list[dict])
                      f"{r['rss_peak_mib']:,.0f} | {r['rss_before_mib']:,.0f} |")
     if dyn_rows:
         lines += ["", "| setting | measure | ours mean (sd) | Mesa mean (sd) | diff | SE | t "
-                  "| p (Welch) | agree (\\|diff\\| < 2 SE) | p (Mann-Whitney) |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+                  "| p (Welch) | agree (\\|diff\\| < 2 SE) | p (Mann-Whitney) "
+                  "| p (Kolmogorov-Smirnov) | 90th percentile, ours / Mesa |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
         for r in dyn_rows:
             lines.append(f"| {r['setting']} | {r['measure']} | {r['ours_mean']:.2f} "
                          f"({r['ours_sd']:.2f}) | {r['mesa_mean']:.2f} ({r['mesa_sd']:.2f}) | "
                          f"{r['diff']:+.2f} | {r['se']:.2f} | {r['t']:+.2f} | {r['p']:.2f} | "
-                         f"{'yes' if r['agree'] else 'NO'} | {r['p_mwu']:.2f} |")
+                         f"{'yes' if r['agree'] else 'NO'} | {r['p_mwu']:.2f} | "
+                         f"{r['p_ks']:.2f} | {r['ours_q90']:.1f} / {r['mesa_q90']:.1f} |")
     return "\n".join(lines)
 
 
@@ -284,7 +306,10 @@ def main() -> None:
     parser.add_argument("--mesa-venv", type=Path, default=HERE / ".mesa-venv")
     parser.add_argument("--no-mesa", action="store_true", help="time this model only")
     parser.add_argument("--no-large", action="store_true", help="skip 1000x1000, 3000x3000")
+    parser.add_argument("--no-speed", action="store_true", help="skip the side-by-side timing")
     parser.add_argument("--no-dynamics", action="store_true")
+    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=sorted(SETTINGS),
+                        help="scenarios whose dynamics are compared (default: both)")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     args = parser.parse_args()
     reps = args.reps or (1 if args.quick else 3)
@@ -302,14 +327,18 @@ def main() -> None:
     if load_before[0] > 0.5:
         print(f"warning: load average {load_before[0]:.2f}: other processes compete for the "
               "cores and slow both models", flush=True)
-    print(f"speed ({reps} repetitions, interleaved):", flush=True)
-    speed_rows = speed(python, grids, reps)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {max(cores)})  # inherited by the Mesa and large-run processes
+    speed_rows: list[dict] = []
+    if not args.no_speed:
+        print(f"speed ({reps} repetitions, interleaved, on core {max(cores)}):", flush=True)
+        speed_rows = speed(python, grids, reps)
     large_rows = [] if args.no_large else large(sizes)
+    os.sched_setaffinity(0, cores)
     dyn_rows: list[dict] = []
     if python is not None and not args.no_dynamics:
         print(f"dynamics ({seeds} seeds per model and setting, steps 0-200):", flush=True)
-        settings = {"Mesa defaults": load_scenario("civil-violence"),
-                    "Epstein Run 1": load_scenario("civil-violence-punctuated")}
+        settings = {SETTINGS[key][0]: load_scenario(SETTINGS[key][1]) for key in args.settings}
         dyn_rows = dynamics(python, settings, seeds)
     table = report(speed_rows, large_rows, dyn_rows)
     print("\n" + table)
