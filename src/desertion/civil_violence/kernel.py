@@ -558,6 +558,10 @@ def run_sequential(order, rng, max_jail_term, legitimacy,
     the grid as the agents before it left it. A jailed citizen serves one step of its term;
     one whose term is over decides again; a cop arrests one active citizen in its vision, if
     any; every agent not in jail then moves to a random empty cell in its vision.
+
+    Writes, per step ``s``, the transitions to ``flows[s]`` (columns as FLOWS) and the census
+    (quiet, active, jailed) to ``census[s]``: ``before`` (the census as the call began) plus
+    the flows so far.
     """
     n = order.shape[0]
     stride = (width + 2 * pad + 3) // 4 * 4  # as grid_stride
