@@ -222,13 +222,17 @@ def welch(a: list[float], b: list[float]) -> dict[str, float]:
             "ours_q90": float(np.quantile(a_, 0.9)), "mesa_q90": float(np.quantile(b_, 0.9))}
 
 
-def dynamics(python: Path, settings: dict[str, Any], seeds: int) -> list[dict[str, Any]]:
+def dynamics(python: Path, settings: dict[str, Any], seeds: int, first_seed: int = 0
+             ) -> list[dict[str, Any]]:
+    """Ours with seeds ``first_seed`` .. ``first_seed + seeds - 1``, Mesa with the same
+    seeds plus 1000 (independent samples)."""
     from desertion.civil_violence import counts_by_step, simulate
 
     rows = []
     for label, scenario in settings.items():
         scenario = scenario.with_overrides({"steps": 200})
-        halves = [list(range(1000, 1000 + seeds))[i::2] for i in range(2)]
+        mesa_seeds = range(first_seed + 1000, first_seed + 1000 + seeds)
+        halves = [list(mesa_seeds)[i::2] for i in range(2)]
         with ThreadPoolExecutor(2) as pool:  # two Mesa processes, one per core
             parts = pool.map(lambda part, sc=scenario: run_mesa(python, {
                 "mode": "dynamics", "seeds": part, "steps": 200,
@@ -236,7 +240,7 @@ def dynamics(python: Path, settings: dict[str, Any], seeds: int) -> list[dict[st
         mesa = [measures(np.array(r["active"]), np.array(r["jailed"]))
                 for part in parts for r in part]
         ours = []
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             counts = counts_by_step(simulate(scenario, seed=seed))
             ours.append(measures(counts["active"].to_numpy(), counts["jailed"].to_numpy()))
         for measure in ("peak_active", "jailed_200", "mean_jailed_100_200"):
@@ -284,6 +288,10 @@ def report(speed_rows: list[dict], large_rows: list[dict], dyn_rows: list[dict])
                          f"{r['diff']:+.2f} | {r['se']:.2f} | {r['t']:+.2f} | {r['p']:.2f} | "
                          f"{'yes' if r['agree'] else 'NO'} | {r['p_mwu']:.2f} | "
                          f"{r['p_ks']:.2f} | {r['ours_q90']:.1f} / {r['mesa_q90']:.1f} |")
+        # the measures are correlated, so this is a rough guide, not a correction
+        lines += ["", f"{len(dyn_rows)} comparisons: even between identical models about "
+                  f"{0.05 * len(dyn_rows):.1f} would fall outside 2 SE by chance (p < 0.05 "
+                  "each); the measures are heavy-tailed, so few seeds give unstable means."]
     return "\n".join(lines)
 
 
@@ -303,6 +311,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, help="speed repetitions (default 3, quick 1)")
     parser.add_argument("--seeds", type=int, help="seeds per model and setting for the "
                         "dynamics (default 60, quick 20)")
+    parser.add_argument("--first-seed", type=int, default=0, help="dynamics: ours from this "
+                        "seed, Mesa from it plus 1000 (to replicate with fresh seeds)")
     parser.add_argument("--mesa-venv", type=Path, default=HERE / ".mesa-venv")
     parser.add_argument("--no-mesa", action="store_true", help="time this model only")
     parser.add_argument("--no-large", action="store_true", help="skip 1000x1000, 3000x3000")
@@ -337,9 +347,10 @@ def main() -> None:
     os.sched_setaffinity(0, cores)
     dyn_rows: list[dict] = []
     if python is not None and not args.no_dynamics:
-        print(f"dynamics ({seeds} seeds per model and setting, steps 0-200):", flush=True)
+        print(f"dynamics ({seeds} seeds per model and setting, steps 0-200, ours from seed "
+              f"{args.first_seed}, Mesa from {args.first_seed + 1000}):", flush=True)
         settings = {SETTINGS[key][0]: load_scenario(SETTINGS[key][1]) for key in args.settings}
-        dyn_rows = dynamics(python, settings, seeds)
+        dyn_rows = dynamics(python, settings, seeds, args.first_seed)
     table = report(speed_rows, large_rows, dyn_rows)
     print("\n" + table)
     print(f"\nload average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")

@@ -128,3 +128,18 @@ def test_scale_is_applied_to_counts_only() -> None:
     rec = make(scale=0.01)
     rec.census(0, np.array([0], np.uint8), np.array([0], np.uint8))
     assert rec.timeseries()["count"].max() == pytest.approx(100.0)
+
+
+def test_counts_over_several_days_equal_day_by_day_counts() -> None:
+    block = np.array([[1, 0, 0, 2], [0, 0, 0, 0], [3, 1, 0, 0]], dtype=np.int64)
+    day_by_day, at_once = make(5), make(5)
+    for d, counts in enumerate(block):
+        day_by_day.census(1 + d, np.array([], dtype=np.uint8), np.array([], dtype=np.uint8))
+        at_once.census(1 + d, np.array([], dtype=np.uint8), np.array([], dtype=np.uint8))
+        day_by_day.event_counts(1 + d, "moved", counts, from_state=0, to_state=1)
+    at_once.event_counts_over(1, "moved", block, from_state=0, to_state=1)
+    at_once.event_counts_over(1, "moved", np.zeros((2, 4), dtype=np.int64),
+                              from_state=0, to_state=1)  # zeros add no rows
+    pd.testing.assert_frame_equal(at_once.events(), day_by_day.events())
+    assert at_once.events()["agents"].sum() == block.sum()
+    assert len(at_once.events()) == np.count_nonzero(block)
