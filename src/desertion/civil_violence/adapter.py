@@ -71,6 +71,8 @@ def outbursts_table(run: RunResult) -> Table:
         table.add_column(column, justify="right")
     for row in shown.itertuples(index=False):
         table.add_row(*(f"{value:,}" for value in row))
+    if bursts.empty:
+        table.caption = "no step with that many active"
     return table
 
 
