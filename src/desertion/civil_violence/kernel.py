@@ -226,18 +226,6 @@ def _prefetch(typingctx, arr, idx):
     return sig, codegen
 
 
-@intrinsic
-def _popcount(typingctx, x):
-    sig = types.uint64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        fnty = ir.FunctionType(ir.IntType(64), [ir.IntType(64)])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.ctpop.i64")
-        return builder.call(fn, args)
-
-    return sig, codegen
-
-
 def _has_pdep() -> bool:
     """Whether the CPU Numba compiles for selects bits in hardware (x86 BMI2's PDEP)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
