@@ -246,9 +246,11 @@ def _now() -> str:
 def check_manifest(existing: dict[str, Any], new: dict[str, Any], path: Path,
                    source: str) -> None:
     """Refuse to mix results of different experiments (or versions) in one folder."""
+    def refuse(key: str, detail: str) -> ExperimentError:
+        return ExperimentError(source, [(key, f"manifest mismatch: {detail}")])
+
     if existing.get("format") != FORMAT:
-        raise ExperimentError(source, [("out", f"manifest mismatch: {path} has format "
-                                        f"{existing.get('format')}, expected {FORMAT}")])
+        raise refuse("out", f"{path} has format {existing.get('format')}, expected {FORMAT}")
     if existing.get("fingerprint") != new["fingerprint"]:
         old, now = existing.get("identity", {}), new["identity"]
         differ = []
@@ -258,22 +260,17 @@ def check_manifest(existing: dict[str, Any], new: dict[str, Any], path: Path,
         differ += [k for k in ("parameter_order", "model", "base_scenario", "outcomes")
                    if old.get(k) != now.get(k) and k not in differ]
         what = ", ".join(differ) or "its content"
-        raise ExperimentError(source, [("", f"manifest mismatch: the results in "
-                                        f"{path.parent} were written for a different "
-                                        f"experiment (it differs in: {what}); refusing to "
-                                        f"mix results. Use another output folder (out, or "
-                                        f"--out) or delete {path.parent}")])
+        raise refuse("", f"the results in {path.parent} were written for a different "
+                         f"experiment (it differs in: {what}); refusing to mix results. Use "
+                         f"another output folder (out, or --out) or delete {path.parent}")
     if existing.get("desertion_version") != new["desertion_version"]:
-        raise ExperimentError(source, [("", f"manifest mismatch: the results in "
-                                        f"{path.parent} were written by desertion "
-                                        f"{existing.get('desertion_version')}, this is "
-                                        f"{new['desertion_version']}; results could differ. "
-                                        f"Use another output folder")])
+        raise refuse("", f"the results in {path.parent} were written by desertion "
+                         f"{existing.get('desertion_version')}, this is "
+                         f"{new['desertion_version']}; results could differ. Use another "
+                         f"output folder")
     if existing.get("plan_digest") != new["plan_digest"]:
-        raise ExperimentError(source, [("", f"manifest mismatch: the same experiment plans "
-                                        f"different runs than {path} records (another "
-                                        f"SALib or numpy version?); use another output "
-                                        f"folder")])
+        raise refuse("", f"the same experiment plans different runs than {path} records "
+                         f"(another SALib or numpy version?); use another output folder")
 
 
 def load_manifest(out: str | Path) -> dict[str, Any]:
