@@ -18,22 +18,39 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from desertion.engine.errors import InputError
+from desertion.engine.output import (
+    ResultFolder,
+    default_run_folder,
+    run_identity,
+    write_file_safely,
+)
 from desertion.engine.overrides import OverrideError
 from desertion.engine.results import RunResult
-from desertion.models import model_for, models
+from desertion.models import ModelSpec, model_for, models
+
+MAX_SEED = 2**63 - 1
+"""Seeds are stored as 64-bit signed integers (Parquet, NumPy)."""
+RUNS_ROOT = Path("runs")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate how armed groups keep or lose their fighters.")
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    raise typer.Exit(2)
+def _fail(message: str, code: int = 2) -> None:
+    """Print one error (user text escaped: a ``[/x]`` in a key is shown, not parsed)."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, markup=True)
 
 
 def _parse_value(text: str) -> Any:
@@ -65,16 +82,53 @@ def load(source: str, settings: list[str], scale: float | None = None,
             overrides["scale"] = scale
         scenario = scenario.with_overrides(overrides)
         if until is not None:
-            if not hasattr(scenario, "until"):
-                _fail(f"--until does not apply to the {spec.name} model")
-            try:
-                last_day = dt.date.fromisoformat(until)
-            except ValueError as exc:
-                _fail(f"--until {until}: {exc}; expected a date YYYY-MM-DD")
-            scenario = scenario.until(last_day)
-    except (ValueError, OverrideError) as exc:  # ScenarioError and pydantic errors included
+            scenario = _until(spec, scenario, until)
+    except (ValueError, OverrideError) as exc:  # InputError and pydantic errors included
         _fail(str(exc))
     return spec, scenario
+
+
+def _until(spec: ModelSpec, scenario: Any, until: str) -> Any:
+    if not hasattr(scenario, "until"):
+        _fail(f"--until does not apply to the {spec.name} model")
+    try:
+        last_day = dt.date.fromisoformat(until)
+    except ValueError as exc:
+        _fail(f"--until {until}: {exc}; expected a date YYYY-MM-DD")
+    if last_day < scenario.start:
+        _fail(f"--until {until}: is before the scenario's start {scenario.start}; expected "
+              "a day from the start on")
+    return scenario.until(last_day)
+
+
+def _check_seed(seed: int) -> int:
+    if not 0 <= seed <= MAX_SEED:
+        _fail(f"--seed {seed}: expected a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
+def _claim_output(out: Path | None, spec: ModelSpec, scenario: Any, seed: int,
+                  force: bool) -> ResultFolder:
+    """The output folder, checked before anything runs (see engine/output.py)."""
+    identity = run_identity(spec.name, scenario.model_dump(mode="json"), seed)
+    target = out if out is not None else default_run_folder(RUNS_ROOT, scenario.name, seed,
+                                                              identity)
+    try:
+        return ResultFolder.claim(target, identity, replace_other_run=force)
+    except InputError as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+def _draw_plot(spec: ModelSpec, result: RunResult) -> dict[str, bytes]:
+    """plot.png's bytes, drawn before the save so the folder is swapped in whole; a plot that
+    fails costs the plot only, never the run."""
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            return {"plot.png": spec.plot(result, Path(scratch) / "plot.png").read_bytes()}
+    except Exception as exc:  # the results matter more than their picture
+        _warn(f"plot.png not drawn ({type(exc).__name__}: {exc}); the tables are saved")
+        return {}
 
 
 @app.command()
@@ -86,8 +140,11 @@ def run(
                      ] = None,
     until: Annotated[str | None, typer.Option(help="last day to simulate (YYYY-MM-DD)")
                      ] = None,
-    out: Annotated[Path | None, typer.Option(help="output folder (default runs/NAME-seedN)")
-                   ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default runs/NAME-seedN-HASH, one per distinct run); only an "
+        "empty folder or an earlier result of the same run is replaced")] = None,
+    force: Annotated[bool, typer.Option(help="replace an earlier result of a different run "
+                                        "in --out")] = False,
     set_: Annotated[list[str], typer.Option("--set", help="override a parameter: "
                                             "dotted.key=value (repeatable)")] = [],  # noqa: B006
     plot: Annotated[bool, typer.Option(help="write plot.png")] = True,
@@ -95,24 +152,35 @@ def run(
 ) -> None:
     """Run a scenario; write Parquet tables, run.json and a plot; print a summary."""
     spec, resolved = load(scenario, set_, scale, until)
-    seed = resolved.seed if seed is None else seed
-    out = out or Path("runs") / f"{resolved.name}-seed{seed}"
+    seed = _check_seed(resolved.seed if seed is None else seed)
+    folder = _claim_output(out, spec, resolved, seed, force)
+    try:
+        result = _simulate(spec, resolved, seed, progress)
+        extra = _draw_plot(spec, result) if plot else {}
+        result.save_into(folder, extra_files=extra)
+    except KeyboardInterrupt:
+        folder.abandon()
+        errors.print(f"[yellow]interrupted[/]: nothing was written; earlier results in "
+                     f"{escape(str(folder.target))} are intact", highlight=False)
+        raise typer.Exit(130) from None
+    except BaseException:
+        folder.abandon()
+        raise
+    for table in spec.summary_tables(result):
+        console.print(table)
+    written = ", ".join(["timeseries.parquet", "events.parquet", "run.json", *extra])
+    console.print(f"wrote {escape(str(folder.target))}/ ({written}) in "
+                  f"{result.meta['wall_time_s']:.1f} s", highlight=False)
+
+
+def _simulate(spec: ModelSpec, scenario: Any, seed: int, progress: bool) -> RunResult:
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, disable=not progress,
                   transient=False) as bar:
-        task = bar.add_task(f"{resolved.name} (seed {seed})", total=None)
-        result = spec.simulate(resolved, seed=seed,
-                               progress=lambda done, total: bar.update(task, completed=done,
-                                                                       total=total))
-    extra = {}
-    if plot:  # drawn before the save, so the folder is swapped in whole or not at all
-        with tempfile.TemporaryDirectory() as scratch:
-            extra["plot.png"] = spec.plot(result, Path(scratch) / "plot.png").read_bytes()
-    result.save(out, extra_files=extra)
-    for table in spec.summary_tables(result):
-        console.print(table)
-    console.print(f"wrote {out}/ (timeseries.parquet, events.parquet, run.json"
-                  f"{', plot.png' if plot else ''}) in {result.meta['wall_time_s']:.1f} s")
+        task = bar.add_task(escape(f"{scenario.name} (seed {seed})"), total=None)
+        return spec.simulate(scenario, seed=seed,
+                             progress=lambda done, total: bar.update(task, completed=done,
+                                                                     total=total))
 
 
 @app.command()
@@ -145,18 +213,39 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
             csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")
                            ] = None) -> None:
     """Compare a run with the documented figures (targets.csv) that apply to it."""
-    from desertion.manpower.targets import compare
+    from desertion.manpower.targets import COLUMNS, compare, why_none_apply
     from desertion.report.tables import targets_table
 
-    if not (run_dir / "run.json").exists():
-        _fail(f"{run_dir}: no run.json here; expected a folder written by `desertion run`")
-    result = RunResult.load(run_dir)
-    if result.meta.get("model") != "manpower":
+    try:
+        result = RunResult.load(run_dir)
+    except InputError as exc:
+        _fail(str(exc))
+    if result.meta.get("model", "manpower") != "manpower":
         _fail(f"{run_dir}: targets apply to the manpower model, not {result.meta.get('model')}")
-    comparison = compare(result)
+    try:
+        comparison = compare(result)
+    except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
+        _fail(f"{run_dir / 'run.json'}: does not describe a manpower run the targets can "
+              f"read ({type(exc).__name__}: {exc})")
+    if comparison.empty:
+        _warn(why_none_apply(result))
     console.print(targets_table(comparison))
     if csv is not None:
-        comparison.to_csv(csv, index=False)
+        header = ",".join(COLUMNS)
+        try:
+            write_file_safely(csv, lambda tmp: comparison.to_csv(tmp, index=False),
+                              option="--csv", ours=lambda path: _first_line(path) == header)
+        except InputError as exc:
+            _fail(str(exc))
+        console.print(f"wrote {escape(str(csv))}", highlight=False)
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 @app.command()

@@ -92,12 +92,31 @@ MEASURES: dict[str, Measure] = {
 }
 
 
-def compare(run: RunResult) -> pd.DataFrame:
-    """One row per target that applies to the run: target, range, model value, inside."""
+COLUMNS = ("id", "quantity", "target", "low", "high", "model", "inside", "quality", "source")
+
+
+def _period(run: RunResult) -> tuple[dt.date, dt.date]:
     scenario = run.meta["scenario"]
     start = dt.date.fromisoformat(str(scenario["start"]))
     last = dt.date.fromisoformat(str(run.meta.get("last_day", scenario["end"])))
-    factions = {f["id"] for f in scenario["factions"]}
+    return start, last
+
+
+def why_none_apply(run: RunResult) -> str:
+    """Why no documented figure applies to ``run``: what the run covers, what they need."""
+    start, last = _period(run)
+    factions = sorted(f["id"] for f in run.meta["scenario"]["factions"])
+    needs = sorted({f"{m.faction} from {m.first} to {m.last}" if m.first != m.last
+                    else f"{m.faction} on {m.first}" for m in MEASURES.values()})
+    return (f"no documented figure of targets.csv applies to this run (factions "
+            f"{', '.join(factions)}; {start} to {last}): each needs a faction of the "
+            f"shipped scenarios and a run covering its dates: {'; '.join(needs)}")
+
+
+def compare(run: RunResult) -> pd.DataFrame:
+    """One row per target that applies to the run: target, range, model value, inside."""
+    start, last = _period(run)
+    factions = {f["id"] for f in run.meta["scenario"]["factions"]}
     rows = []
     for target in load_targets().itertuples(index=False):
         measure = MEASURES.get(target.id)
@@ -115,5 +134,4 @@ def compare(run: RunResult) -> pd.DataFrame:
         rows.append({"id": target.id, "quantity": measure.how, "target": target.value,
                      "low": low, "high": high, "model": value, "inside": inside,
                      "quality": target.quality, "source": target.source})
-    return pd.DataFrame(rows, columns=["id", "quantity", "target", "low", "high", "model",
-                                       "inside", "quality", "source"])
+    return pd.DataFrame(rows, columns=list(COLUMNS))
