@@ -6,7 +6,6 @@ simulate it, how to reduce a run to named scalar outcomes, and how to present a 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from desertion.engine.errors import InputError
+from desertion.engine.inputs import UnreadableFile, read_toml
 from desertion.engine.results import RunResult
 
 ProgressCallback = Callable[[int, int], None]  # (days or steps done, total)
@@ -65,19 +66,21 @@ def model_for(source: str | Path) -> ModelSpec:
     """The model a scenario name or file belongs to.
 
     A shipped name is looked up in every model; a file names its model with a top-level
-    ``model = "..."`` key (default: the manpower model).
+    ``model = "..."`` key (default: the manpower model). An unknown model name raises
+    ``InputError`` at the key ``model``; a file that cannot be read or parsed goes to the
+    manpower model, whose loader says what is wrong with it.
     """
     _load_builtin()
     path = Path(source)
-    if path.suffix == ".toml" and path.exists():
+    if path.is_file():
         try:
-            name = tomllib.loads(path.read_text()).get("model", "manpower")
-        except tomllib.TOMLDecodeError:
-            name = "manpower"  # let the model's loader report the syntax error
-        if name in _REGISTRY:
+            name = read_toml(path).get("model", "manpower")
+        except UnreadableFile:
+            return _REGISTRY["manpower"]  # its loader reports the file's problem
+        if isinstance(name, str) and name in _REGISTRY:
             return _REGISTRY[name]
-        raise ValueError(f"{path}: model: unknown model {name!r}; expected one of "
-                         f"{sorted(_REGISTRY)}")
+        raise InputError(str(path), [("model", f"unknown model {name!r}; expected one of "
+                                      f"{sorted(_REGISTRY)}")])
     for spec in _REGISTRY.values():
         if str(source) in spec.shipped():
             return spec

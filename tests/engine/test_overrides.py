@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
-from desertion.engine.overrides import OverrideError, apply_overrides, set_path
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from desertion.engine.errors import FieldProblems, InputError, validation_problems
+from desertion.engine.overrides import OverrideError, apply_overrides, override_checked, set_path
 
 
 class Strict(BaseModel):
@@ -90,3 +93,81 @@ def test_set_path_on_plain_data() -> None:
     set_path(data, "a.b.x.v", 10)
     set_path(data, "a.b.1.v", 20)
     assert data == {"a": {"b": [{"id": "x", "v": 10}, {"v": 20}]}}
+
+
+# -- issue 8: overrides raise the input-error form ------------------------------------------
+
+class ToyError(InputError):
+    pass
+
+
+class Checked(Strict):
+    """A model with a check across fields, as the scenario schemas have."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    low: float = 0.0
+    high: float = 1.0
+    items: list[Item] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Checked:
+        if self.low > self.high:
+            raise FieldProblems([("low", f"must not exceed high ({self.high:g})")])
+        return self
+
+
+def validate_toy(data: Any) -> Checked:
+    try:
+        return Checked.model_validate(data)
+    except ValidationError as exc:
+        raise ToyError("toy.toml", validation_problems(exc, data, Checked)) from None
+
+
+def checked(overrides: dict[str, Any], option: str = "--set") -> Checked:
+    model = Checked(items=[Item(id="alpha"), Item(id="beta")])
+    return override_checked(model, overrides, validate_toy, ToyError, "toy", option)
+
+
+def test_set_path_returns_the_place_it_set() -> None:
+    data = {"a": {"b": [{"id": "x", "v": 1}, {"v": 2}]}}
+    assert set_path(data, "a.b.x.v", 10) == ("a", "b", 0, "v")
+    assert set_path(data, "a.b.1", {"v": 3}) == ("a", "b", 1)
+
+
+def test_an_override_error_keeps_its_path_and_reason(model: Model) -> None:
+    with pytest.raises(OverrideError) as err:
+        apply_overrides(model, {"inner.rat": 1})
+    assert (err.value.path, str(err.value)) == ("inner.rat", f"inner.rat: {err.value.reason}")
+    assert err.value.reason == "no key 'rat'; did you mean 'rate'? expected one of ['rate']"
+
+
+def test_override_checked_applies_and_validates() -> None:
+    new = checked({"low": 0.5, "items.beta.size": 4})
+    assert new.low == 0.5 and [i.size for i in new.items] == [1, 4]
+    assert checked({}) == Checked(items=[Item(id="alpha"), Item(id="beta")])
+
+
+@pytest.mark.parametrize(("overrides", "problems"), [
+    ({"items.gamma.size": 1}, [("--set items.gamma.size", "no item 'gamma'; expected an index "
+                                "below 2 or one of ['alpha', 'beta']")]),
+    ({"items.beta.size": -1}, [("--set items[1](beta).size", "Input should be greater than or "
+                                "equal to 0 (got -1)")]),
+    ({"high": float("inf")}, [("--set high", "Input should be a finite number (got inf)")]),
+    ({"items.alpha": {"id": "alpha", "sise": 2}},
+     [("--set items[0](alpha).sise", "unknown key; did you mean 'size'? expected one of "
+       "['id', 'size', 'tags']")]),
+    # a check across fields is reported at its own key, which no override set
+    ({"high": -1.0}, [("low", "must not exceed high (-1)")]),
+])
+def test_override_checked_raises_the_models_error(overrides: dict[str, Any],
+                                                  problems: list[tuple[str, str]]) -> None:
+    with pytest.raises(ToyError) as err:
+        checked(overrides)
+    assert err.value.problems == problems
+    assert err.value.source == "toy"
+
+
+def test_override_checked_without_an_option_keeps_the_keys() -> None:
+    with pytest.raises(ToyError) as err:
+        checked({"items.beta.size": -1}, option="")
+    assert err.value.problems[0][0] == "items[1](beta).size"

@@ -7,7 +7,6 @@ comparable with it (see ``benchmarks/civil_violence_vs_mesa.py``).
 from __future__ import annotations
 
 import itertools
-import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -15,23 +14,32 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from desertion.engine.overrides import apply_overrides
+from desertion.engine.errors import FieldProblems, InputError, Problem, validation_problems
+from desertion.engine.inputs import UnreadableFile, model_mismatch, read_toml
+from desertion.engine.overrides import override_checked
 
 MAX_VISION = 30
 """Largest vision radius: keeps a diamond's cell counts and a row's mask words small."""
+LONG_AGENT_STEPS = 10_000_000_000
+"""Agents x steps past which a run is said to take long: about 11 minutes at the 15 million
+agent-steps a second one core does on a 1000 x 1000 grid (docs/civil_violence.md)."""
+AGENT_STEPS_PER_SECOND = 15_000_000
 
 ArrestRule = Literal["round", "floor", "ratio"]
 Activation = Literal["sequential", "synchronous"]
+# no inf or nan: TOML can write them, and a run would go on with them
+_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class CivilViolenceScenarioError(ValueError):
-    """A scenario file that cannot be read or does not validate; the message names the field."""
+class CivilViolenceScenarioError(InputError):
+    """A scenario that cannot be read or does not validate: one line per problem,
+    ``source: key: what was expected``, as for the manpower model."""
 
 
 class LegitimacyChange(BaseModel):
     """From the start of ``step`` on (steps count from 1), legitimacy is ``legitimacy``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     step: int = Field(ge=1)
     legitimacy: float = Field(ge=0.0, le=1.0)
@@ -40,7 +48,7 @@ class LegitimacyChange(BaseModel):
 class CivilViolenceScenario(BaseModel):
     """Parameters of one run of Epstein's (2002) civil-violence Model I."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     model: Literal["civil_violence"] = "civil_violence"
     name: str = "civil-violence"
@@ -73,27 +81,52 @@ class CivilViolenceScenario(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        problems = self._cross_field_problems()
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    def _cross_field_problems(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.citizen_density + self.cop_density > 1.0:
-            raise ValueError("citizen_density + cop_density must be at most 1 "
-                             f"(got {self.citizen_density + self.cop_density:g})")
+            # at cop_density, the lever experiments vary (Epstein's deterrence runs)
+            problems.append(("cop_density", "citizen_density + cop_density must be at most 1 "
+                             f"(got {self.citizen_density + self.cop_density:g})"))
         vision = max(self.citizen_vision, self.cop_vision)
         if min(self.width, self.height) < 2 * vision + 1:
             # a vision wider than the torus would see some cells twice
-            raise ValueError(f"width and height must be at least 2 * vision + 1 = "
-                             f"{2 * vision + 1} (got {self.width} x {self.height})")
+            problems.append(("width" if self.width <= self.height else "height",
+                             f"width and height must be at least 2 * vision + 1 = "
+                             f"{2 * vision + 1} (got {self.width} x {self.height})"))
         if self.width * self.height > 2**31 - 1:
-            raise ValueError("width * height must fit a 32-bit cell index")
+            problems.append(("width", "width * height must fit a 32-bit cell index (got "
+                             f"{self.width} x {self.height})"))
         steps = [change.step for change in self.legitimacy_schedule]
-        if any(b <= a for a, b in itertools.pairwise(steps)):
-            raise ValueError(f"legitimacy_schedule: steps must increase strictly (got {steps})")
+        for i, (a, b) in enumerate(itertools.pairwise(steps)):
+            if b <= a:
+                problems.append((f"legitimacy_schedule[{i + 1}].step",
+                                 f"steps must increase strictly (got {steps})"))
+                break
         if steps and steps[-1] > self.steps:
-            raise ValueError(f"legitimacy_schedule: step {steps[-1]} is after the last step "
-                             f"({self.steps})")
-        return self
+            problems.append((f"legitimacy_schedule[{len(steps) - 1}].step",
+                             f"step {steps[-1]} is after the last step ({self.steps})"))
+        return problems
 
-    def with_overrides(self, overrides: dict[str, Any]) -> CivilViolenceScenario:
-        """A re-validated copy with dotted-path values replaced, e.g. ``{"cop_density": 0.03}``."""
-        return apply_overrides(self, overrides)
+    def with_overrides(self, overrides: dict[str, Any], source: str | None = None, *,
+                       option: str = "") -> CivilViolenceScenario:
+        """A re-validated copy with dotted-path values replaced, e.g. ``{"cop_density": 0.03}``.
+
+        A bad path or value raises ``CivilViolenceScenarioError`` naming ``source`` (default:
+        the scenario's name) and the key; ``option`` (e.g. ``"--set"``) prefixes the keys of
+        problems with the values it set.
+        """
+        source = source or self.name
+        return override_checked(self, overrides, lambda data: validate_scenario(data, source),
+                                CivilViolenceScenarioError, source, option)
+
+    def warnings(self) -> list[str]:
+        """One-line warnings: a run with nobody in it, or one that may take long."""
+        return scenario_warnings(self)
 
     def legitimacy_by_step(self) -> list[float]:
         """Legitimacy in force during each step ``1..steps`` (index 0 is step 1)."""
@@ -114,40 +147,74 @@ def shipped_scenarios() -> dict[str, str]:
     return {name: _load_toml(folder / f"{name}.toml", name).description for name in names}
 
 
+def scenario_warnings(scenario: CivilViolenceScenario) -> list[str]:
+    """One-line warnings about a valid scenario that would simulate nobody or take long."""
+    found = []
+    cells = scenario.width * scenario.height
+    grid = f"{scenario.width} x {scenario.height} grid"
+    citizens = scenario.citizen_density * cells
+    if citizens < 1:  # each cell holds a citizen with probability citizen_density
+        found.append(f"citizen_density = {scenario.citizen_density:g}: about {citizens:.2g} "
+                     f"citizens on a {grid}; the run is likely to have none")
+    agents = (scenario.citizen_density + scenario.cop_density) * cells
+    agent_steps = agents * scenario.steps
+    if agent_steps > LONG_AGENT_STEPS:
+        minutes = agent_steps / AGENT_STEPS_PER_SECOND / 60
+        found.append(f"steps = {scenario.steps:,}: about {agent_steps:.2g} agent-steps "
+                     f"({round(agents):,} agents on a {grid}), some {minutes:,.0f} minutes "
+                     f"on one core; it may take long")
+    return found
+
+
+def validate_scenario(data: dict[str, Any], source: str = "<scenario>"
+                      ) -> CivilViolenceScenario:
+    """Validate a scenario given as plain data; raise ``CivilViolenceScenarioError``."""
+    try:
+        return CivilViolenceScenario.model_validate(data)
+    except ValidationError as exc:
+        mismatch = _another_models_file(data)
+        problems = [("model", mismatch)] if mismatch else \
+            validation_problems(exc, data, CivilViolenceScenario)
+        raise CivilViolenceScenarioError(source, problems) from None
+
+
+def _another_models_file(data: dict[str, Any]) -> str | None:
+    """What to say at ``model`` if ``data`` is plainly a manpower scenario."""
+    # imported here: only to name the other model's keys in a message
+    from desertion.manpower.scenario import Scenario
+
+    keys = {"civil_violence": set(CivilViolenceScenario.model_fields),
+            "manpower": set(Scenario.model_fields)}
+    return model_mismatch(data, "civil_violence", None, keys)
+
+
 def load_scenario(source: str | Path) -> CivilViolenceScenario:
     """A scenario from a shipped name (``civil-violence``) or a TOML file path."""
     path = Path(source)
-    if path.suffix != ".toml":
-        folder = resources.files(SCENARIO_PACKAGE) / SCENARIO_DIR
-        candidate = folder / f"{source}.toml"
-        if not candidate.is_file():
-            known = ", ".join(shipped_scenarios())
-            raise CivilViolenceScenarioError(
-                f"{source}: no such civil-violence scenario (shipped: {known})")
-        return _load_toml(candidate, str(source))
-    if not path.is_file():
-        raise CivilViolenceScenarioError(f"{path}: no such file")
-    return _load_toml(path, str(path))
+    if path.is_file():
+        return _load_toml(path, str(path))
+    stem = str(source).removesuffix(".toml")
+    candidate = resources.files(SCENARIO_PACKAGE) / SCENARIO_DIR / f"{stem}.toml"
+    if "/" not in stem and candidate.is_file():
+        return _load_toml(candidate, stem)
+    shipped = sorted(shipped_scenarios())
+    if path.is_dir():
+        reason = f"a folder, not a scenario file; expected a TOML file or one of {shipped}"
+    elif "/" in str(source) or path.suffix == ".toml":
+        reason = f"no such file; expected a TOML file or one of {shipped}"
+    else:
+        reason = f"no such civil-violence scenario; expected a path or one of {shipped}"
+    raise CivilViolenceScenarioError(str(source), [("", reason)])
 
 
 def _load_toml(path: Path | Traversable, label: str) -> CivilViolenceScenario:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CivilViolenceScenarioError(f"{label}: not valid TOML: {exc}") from exc
+        data = read_toml(path)
+    except UnreadableFile as exc:
+        raise CivilViolenceScenarioError(label, [("", str(exc))]) from None
     if data.get("model") != "civil_violence":
-        raise CivilViolenceScenarioError(
-            f"{label}: model: expected 'civil_violence' (got {data.get('model')!r})")
-    try:
-        return CivilViolenceScenario.model_validate(data)
-    except ValidationError as exc:
-        raise CivilViolenceScenarioError(f"{label}: {_describe(exc)}") from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    """One line per error: the field's dotted path and pydantic's message."""
-    lines = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "scenario"
-        lines.append(f"{where}: {error['msg']}")
-    return "; ".join(lines)
+        declared = repr(data["model"]) if "model" in data else "nothing"
+        mismatch = _another_models_file(data)
+        raise CivilViolenceScenarioError(label, [("model", mismatch or (
+            f"expected 'civil_violence' (got {declared})"))])
+    return validate_scenario(data, label)

@@ -8,13 +8,14 @@ unit and source; ``docs/ODD.md`` lists them and ``desertion show`` prints them r
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import tomllib
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,14 +25,36 @@ from pydantic import (
     model_validator,
 )
 
-from desertion.engine.errors import InputError
-from desertion.engine.overrides import OverrideError, set_path
+from desertion.engine.errors import (
+    IDENTIFIER_PATTERN,
+    FieldProblems,
+    InputError,
+    Problem,
+    validation_problems,
+)
+from desertion.engine.inputs import UnreadableFile, model_mismatch, read_toml
+from desertion.engine.overrides import override_checked
+from desertion.manpower.limits import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_COUNT,
+    MAX_PRISON_DAYS,
+    in_calendar,
+    limit_problems,
+    scenario_warnings,
+)
 
 SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
 OffenceName = Literal["desertion", "shirking", "code", "evasion"]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+"""Men at full scale (bounded: a count is multiplied into memory, see ``limits.py``)."""
+MenPerDay = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]
+"""Men per day (or month) at full scale, bounded like a count."""
+CalendarDate = Annotated[dt.date, AfterValidator(in_calendar)]
+"""A date from ``limits.FIRST_DAY`` to ``limits.LAST_DAY``."""
 EXTENDED_END = dt.date(2015, 12, 31)
 
 
@@ -43,7 +66,9 @@ def param(default: Any, meaning: str, unit: str = "", source: str = "assumption"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # no inf or nan anywhere: TOML can write them, and the model would run with them
+    # (a Poisson draw of inf volunteers fails mid-run; a rule "above = nan" never fires)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Beta(Strict):
@@ -204,7 +229,7 @@ class Cohort(Strict):
 
     origin: Literal["local", "foreign"]
     entry: Literal["volunteer", "foreign_volunteer", "conscript", "dragooned", "militia"]
-    count: int = Field(ge=0, description="fighters at the start (full scale)")
+    count: Count = Field(description="fighters at the start (full scale)")
     commitment: Beta
     source: str = ""
 
@@ -235,7 +260,7 @@ class Sanctions(Strict):
     code: SanctionName = param("prison", "sanction for a code violation", "")
     evasion: SanctionName = param("fine", "sanction for a caught draft evader", "")
     prison_days: int = param(90, "length of a prison term", "days", "assumption", ge=1,
-                             le=3650)
+                             le=MAX_PRISON_DAYS)
     publicity: Share = param(0.5, "share of executions made public across the faction "
                              "(the rest are seen only in the unit)", "1", "assumption")
 
@@ -254,18 +279,18 @@ class Barriers(Strict):
 
 
 class Recruitment(Strict):
-    local_volunteers_per_day: NonNegative = param(0.0, "local volunteers joining per day at "
-                                                  "zero momentum", "men/day")
-    foreign_volunteers_per_month: NonNegative = param(0.0, "foreign volunteers arriving per "
-                                                      "month at zero momentum", "men/month")
+    local_volunteers_per_day: MenPerDay = param(0.0, "local volunteers joining per day at "
+                                                "zero momentum", "men/day")
+    foreign_volunteers_per_month: MenPerDay = param(0.0, "foreign volunteers arriving per "
+                                                    "month at zero momentum", "men/month")
     momentum_elasticity: NonNegative = param(1.0, "proportional change in volunteering per "
                                              "unit of momentum", "1", "assumption")
     volunteer_commitment: Beta = param(Beta(mean=0.75, sd=0.12), "commitment of new local "
                                        "volunteers", "1", "assumption")
     foreign_volunteer_commitment: Beta = param(Beta(mean=0.8, sd=0.1), "commitment of new "
                                                "foreign volunteers", "1", "assumption")
-    callups_per_day: NonNegative = param(0.0, "call-up notices sent to eligible civilians per "
-                                         "day", "men/day")
+    callups_per_day: MenPerDay = param(0.0, "call-up notices sent to eligible civilians per "
+                                       "day", "men/day")
     gap_response: Share = param(0.0, "share of the side's manpower gap (below its strength at "
                                 "the start) turned into call-ups per day", "1/day",
                                 "assumption (MODEL.md mechanism 13)")
@@ -289,8 +314,8 @@ class PolicyChange(Strict):
     code: SanctionName | None = None
     evasion: SanctionName | None = None
     publicity: Share | None = None
-    callups_per_day: NonNegative | None = None
-    sweep_per_day: NonNegative | None = None
+    callups_per_day: MenPerDay | None = None
+    sweep_per_day: MenPerDay | None = None
     travel_ban: bool | None = None
 
 
@@ -328,8 +353,8 @@ class Faction(Strict):
     base_hardship: Share = param(0.2, "hardship with no casualties, strikes, winter or cuts",
                                  "1", "assumption")
     pay: NonNegative = param(1.0, "pay level (1 = normal)", "1")
-    combat_death_rate: NonNegative = param(0.0002, "deaths per fighter-day at combat "
-                                           "intensity 1", "1/day")
+    combat_death_rate: Share = param(0.0002, "deaths per fighter-day at combat intensity 1 "
+                                     "(a daily chance)", "1/day")
     enforcement: Enforcement = Enforcement()
     sanctions: Sanctions = Sanctions()
     barriers: Barriers = Barriers()
@@ -341,7 +366,7 @@ class Civilians(Strict):
     """Draft-age civilian men under a faction's conscription."""
 
     territory: Identifier = Field(description="the faction whose conscription reaches them")
-    draft_eligible_men: int = Field(ge=0, description="men of draft age (full scale)")
+    draft_eligible_men: Count = Field(description="men of draft age (full scale)")
     state_employee_share: Share = Field(0.0, description="share employed by the state")
     commitment: Beta = Field(Beta(mean=0.4, sd=0.2), description="support for the faction")
     source: str = ""
@@ -360,8 +385,9 @@ def _not_before_start(day: dt.date | None, info: ValidationInfo, whose: str
 
 class EventBase(Strict):
     faction: Identifier | None = Field(None, description="the faction concerned (none: all)")
-    start: dt.date
-    end: dt.date | None = Field(None, description="last day (inclusive); none: to the end")
+    start: CalendarDate
+    end: CalendarDate | None = Field(None, description="last day (inclusive); none: to the "
+                                     "end")
     source: str = ""
 
     @field_validator("end")
@@ -405,12 +431,12 @@ class EmployeeSanctions(EventBase):
 
 class ConscriptionSweep(EventBase):
     kind: Literal["conscription_sweep"]
-    men: int = Field(ge=0, description="men to take over the window (full scale)")
+    men: Count = Field(description="men to take over the window (full scale)")
 
 
 class ReservistCallup(EventBase):
     kind: Literal["reservist_callup"]
-    men: int = Field(ge=0, description="call-up notices over the window (full scale)")
+    men: Count = Field(description="call-up notices over the window (full scale)")
 
 
 class MilitiaWithdrawal(EventBase):
@@ -442,14 +468,14 @@ class Scenario(Strict):
     model: Literal["manpower"] = "manpower"
     name: str = "scenario"
     description: str = ""
-    start: dt.date = dt.date(2014, 6, 1)
-    end: dt.date = dt.date(2014, 12, 31)
+    start: CalendarDate = dt.date(2014, 6, 1)
+    end: CalendarDate = dt.date(2014, 12, 31)
     extend_through_2015: bool = Field(False, description="run on to 2015-12-31")
     seed: int = Field(0, ge=0)
     scale: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the population "
                          "simulated; counts are reported scaled back")
-    stop: dt.date | None = Field(None, description="stop the run early, after this day; "
-                                 "the calendar stays that of the whole scenario")
+    stop: CalendarDate | None = Field(None, description="stop the run early, after this "
+                                      "day; the calendar stays that of the whole scenario")
     mechanisms: Mechanisms = Mechanisms()
     factions: list[Faction] = Field(min_length=1)
     civilians: list[Civilians] = Field(default_factory=list)
@@ -474,34 +500,53 @@ class Scenario(Strict):
     def _after_start(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
         return _not_before_start(day, info, "the run's")
 
-    def with_overrides(self, overrides: dict[str, Any], source: str | None = None
-                       ) -> Scenario:
+    @model_validator(mode="after")
+    def _runnable(self) -> Scenario:
+        # cross-field checks live here, not only in the loader, so that every way of making
+        # a scenario (files, with_overrides, the experiments' apply_overrides) passes them
+        problems = _check_references(self) + limit_problems(self)
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any], source: str | None = None, *,
+                       option: str = "") -> Scenario:
         """A copy with dotted-path values replaced, e.g. ``{"factions.isis.pay": 0.8}``.
 
         The result is validated like a file: a bad value raises ``ScenarioError`` naming
-        ``source`` (default: the scenario's name), the key and what was expected.
+        ``source`` (default: the scenario's name), the key and what was expected. ``option``
+        (e.g. ``"--set"``) prefixes the keys of problems with the values it set.
         """
-        if not overrides:
-            return self
-        data = self.model_dump(mode="json")
-        try:
-            for dotted, value in overrides.items():
-                set_path(data, dotted, value)
-        except OverrideError as exc:
-            raise ScenarioError(source or self.name, [("", str(exc))]) from None
-        return validate_scenario(data, source or self.name)
+        source = source or self.name
+        return override_checked(self, overrides, lambda data: validate_scenario(data, source),
+                                ScenarioError, source, option)
 
     def until(self, last_day: dt.date) -> Scenario:
         """A copy that stops after ``last_day``.
 
         Within the calendar the run simply stops early (``stop``): every event keeps its
         window, so the days simulated are exactly the first days of the full run. Past the
-        calendar's end the run is extended (open-ended events go on).
+        calendar's end the run is extended (open-ended events go on). A day outside the
+        calendar a run can use, before the start, or too far on raises ``ScenarioError`` at
+        the key ``until``.
         """
+        if not FIRST_DAY <= last_day <= LAST_DAY or last_day < self.start:
+            reason = f"is before the run's start {self.start}" if last_day < self.start else \
+                f"is outside the calendar a run can use ({FIRST_DAY} to {LAST_DAY})"
+            raise ScenarioError(self.name, [("until", f"{last_day} {reason}")])
         if last_day <= self.calendar_end:
-            return self.model_copy(update={"stop": last_day})
-        return self.model_copy(update={"end": last_day, "extend_through_2015": False,
-                                       "stop": None})
+            short = self.model_copy(update={"stop": last_day})
+        else:
+            short = self.model_copy(update={"end": last_day, "extend_through_2015": False,
+                                            "stop": None})
+        problems = limit_problems(short, last_day_key="until")
+        if problems:
+            raise ScenarioError(self.name, problems)
+        return short
+
+    def warnings(self) -> list[str]:
+        """One-line warnings: a run that simulates nothing, or may take long (``limits``)."""
+        return scenario_warnings(self)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -510,66 +555,9 @@ class ScenarioError(InputError):
     """A scenario that cannot be run: names the file, the key and what was expected."""
 
 
-def _key(loc: tuple[Any, ...], data: Any) -> str:
-    """A readable key path; list items are named by their id or kind where they have one."""
-    parts: list[str] = []
-    node = data
-    for item in loc:
-        if isinstance(item, int):
-            entry = node[item] if isinstance(node, list) and item < len(node) else None
-            label = entry.get("id") or entry.get("kind") if isinstance(entry, dict) else None
-            parts.append(f"[{item}]" + (f"({label})" if label else ""))
-            node = entry
-        elif isinstance(node, dict) and node.get("kind") == item and item not in node:
-            continue  # pydantic's tag of a union member, already shown as (kind)
-        else:
-            parts.append(("." if parts else "") + str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)
-
-
-def _model_classes(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [cls for arg in get_args(annotation) for cls in _model_classes(arg)]
-
-
-def _expected_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys the schema allows at the place of ``loc``'s last item."""
-    candidates: list[type[BaseModel]] = [Scenario]
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            continue
-        found: list[type[BaseModel]] = []
-        for cls in candidates:
-            if item in cls.model_fields:
-                found += _model_classes(cls.model_fields[item].annotation)
-            elif "kind" in cls.model_fields and item in get_args(
-                    cls.model_fields["kind"].annotation):
-                found.append(cls)  # the member of a union named by its tag
-        candidates = found
-    return sorted({name for cls in candidates for name in cls.model_fields})
-
-
-def _describe(error: dict[str, Any]) -> str:
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        expected = _expected_keys(error["loc"])
-        close = difflib.get_close_matches(str(error["loc"][-1]), expected, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return f"unknown key; {hint}expected one of {expected}"
-    if error["type"].startswith("value_error"):
-        message = message.removeprefix("Value error, ")
-    if "input" in error and error["type"] not in ("missing", "union_tag_invalid",
-                                                  "value_error"):
-        shown = repr(error["input"])
-        message += f" (got {shown[:60]})"
-    return message
-
-
-def _check_references(scenario: Scenario) -> list[tuple[str, str]]:
+def _check_references(scenario: Scenario) -> list[Problem]:
     """Cross-field checks pydantic cannot express field by field."""
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     ids = [f.id for f in scenario.factions]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -607,19 +595,27 @@ def _check_references(scenario: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
+def _another_models_file(data: dict[str, Any], exc: ValidationError) -> str | None:
+    """What to say at ``model`` if ``data`` is plainly a civil-violence scenario."""
+    if not any(e["type"] == "extra_forbidden" and len(e["loc"]) == 1 for e in exc.errors()):
+        return None  # keys of another model would be unknown keys at the top level
+    # imported here: only to name the other model's keys, and only for a file that has some
+    from desertion.civil_violence.params import CivilViolenceScenario
+
+    keys = {"manpower": set(Scenario.model_fields),
+            "civil_violence": set(CivilViolenceScenario.model_fields)}
+    return model_mismatch(data, "manpower", "manpower", keys)
+
+
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a dict (as parsed from TOML); raise ``ScenarioError``."""
     try:
-        scenario = Scenario.model_validate(data)
+        return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [(_key(err["loc"], data)
-                     + (".kind" if err["type"] == "union_tag_invalid" else ""), _describe(err))
-                    for err in exc.errors(include_url=False)]
+        mismatch = _another_models_file(data, exc)
+        problems = [("model", mismatch)] if mismatch else \
+            validation_problems(exc, data, Scenario)
         raise ScenarioError(source, problems) from None
-    problems = _check_references(scenario)
-    if problems:
-        raise ScenarioError(source, problems)
-    return scenario
 
 
 SHIPPED = resources.files("desertion.manpower") / "scenarios"
@@ -653,37 +649,53 @@ def _merge(base: Any, top: Any) -> Any:
     return top
 
 
+def _locate(source: str | Path, relative_to: Path | None = None
+            ) -> tuple[str, Path | Traversable]:
+    """The display name and the file of a scenario path or shipped name.
+
+    A relative path is looked for next to the including file first (``relative_to``), then
+    from the working folder; a shipped name comes after both. ``UnreadableFile`` if none.
+    """
+    path = Path(source)
+    places = [path] if relative_to is None or path.is_absolute() else [relative_to / path,
+                                                                        path]
+    for place in places:
+        if place.is_file():
+            return str(place), place
+    stem = str(source).removesuffix(".toml")
+    shipped = SHIPPED / f"{stem}.toml"
+    if "/" not in stem and shipped.is_file():
+        return f"{stem}.toml", shipped
+    expected = f"expected a TOML file or one of {sorted(shipped_scenarios())}"
+    if any(place.is_dir() for place in places):
+        raise UnreadableFile(f"a folder, not a scenario file; {expected}")
+    raise UnreadableFile(f"no such file, and not a shipped scenario; {expected}")
+
+
 def _read(source: str | Path, relative_to: Path | None = None, depth: int = 0
           ) -> tuple[str, dict[str, Any]]:
-    """The display name and parsed TOML of a scenario path or shipped name."""
+    """The display name and parsed TOML of a scenario path or shipped name, includes merged.
+
+    Raises ``UnreadableFile`` for a ``source`` that names no file (the caller knows whether
+    it came from the command line or an ``include``), ``ScenarioError`` for a bad file.
+    """
     if depth > 8:
         raise ScenarioError(str(source), [("include", "includes nest too deep (a cycle?)")])
-    path = Path(source)
-    if relative_to is not None and not path.is_absolute() and (relative_to / path).is_file():
-        path = relative_to / path
-    if path.is_file():
-        try:
-            name, text = str(path), path.read_text()
-        except OSError as exc:
-            raise ScenarioError(str(path), [("", f"cannot read: {exc.strerror}")]) from None
-    else:
-        stem = str(source).removesuffix(".toml")
-        shipped = SHIPPED / f"{stem}.toml"
-        if "/" in stem or not shipped.is_file():
-            raise ScenarioError(str(source), [("", "no such file, and not a shipped scenario; "
-                                              "expected a path or one of "
-                                              f"{sorted(shipped_scenarios())}")])
-        name, text = f"{stem}.toml", shipped.read_text()
+    name, file = _locate(source, relative_to)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(name, [("", f"not valid TOML: {exc}")]) from None
+        data = read_toml(file)
+    except UnreadableFile as exc:
+        raise ScenarioError(name, [("", str(exc))]) from None
     includes = data.pop("include", [])
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         raise ScenarioError(name, [("include", "expected a list of scenario names or paths")])
     merged: dict[str, Any] = {}
-    for included in includes:
-        _, part = _read(included, path.parent if path.is_file() else None, depth + 1)
+    for i, included in enumerate(includes):
+        try:
+            _, part = _read(included, file.parent if isinstance(file, Path) else None,
+                            depth + 1)
+        except UnreadableFile as exc:
+            raise ScenarioError(name, [(f"include[{i}]", f"{included}: {exc}")]) from None
         merged = _merge(merged, part)
     return name, _merge(merged, data)
 
@@ -695,6 +707,9 @@ def load_scenario(source: str | Path, **overrides: Any) -> Scenario:
     it, or shipped names): their tables are merged under its own, factions by id.
     Keyword overrides replace top-level values (``seed``, ``scale``, ``end``, ...).
     """
-    name, data = _read(source)
+    try:
+        name, data = _read(source)
+    except UnreadableFile as exc:
+        raise ScenarioError(str(source), [("", str(exc))]) from None
     data.update({k: v for k, v in overrides.items() if v is not None})
     return validate_scenario(data, name)
