@@ -1,12 +1,15 @@
 """Resuming: a sweep killed (SIGKILL) or interrupted (Ctrl-C) mid-way loses at most the runs
-in flight; rerunning completes it to the same dataset; a changed experiment is refused."""
+in flight, and leaves no process behind; rerunning completes it to the same dataset; a
+changed experiment is refused, and so is a second sweep on a folder while one runs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import pytest
 
 import desertion
 from desertion.experiments import ExperimentError, load_results, run_experiment
-from desertion.experiments.store import ResultStore
+from desertion.experiments.store import ResultsFolderError, ResultStore
 
 from .conftest import TOY_EXPERIMENT, comparable
 
@@ -74,7 +77,10 @@ def test_an_interrupted_sweep_resumes_to_the_same_dataset(how: str, write, tmp_p
         assert proc.returncode == -signal.SIGKILL
     else:
         assert proc.returncode == 130, output
-        assert "interrupted" in output and "run the same command again" in output
+        # one line, no traceback (from the sweep, its fork server or its workers)
+        assert output.strip().splitlines() == [
+            f"interrupted: finished runs are recorded in {Path('results') / 'experiment'}; "
+            "run the same command again to resume"], output
     recorded = ResultStore(out).finished()
     assert 6 <= len(recorded) < 40, "the kill must land mid-sweep"
     partial = comparable(load_results(out))
@@ -139,3 +145,91 @@ def test_reordered_parameters_are_a_different_experiment(write, tmp_path: Path) 
     write(swapped)  # the same points, numbered differently: results would be mislabelled
     with pytest.raises(ExperimentError, match=r"differs in: parameter_order"):
         run_experiment(path, out=tmp_path / "out", workers=0)
+
+
+def _session_processes(session: int) -> dict[int, str]:
+    """The processes of ``session`` that have not exited (a zombie has): pid -> command."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # it has just gone
+            continue
+        state, _ppid, _group, its_session = stat[stat.rindex(")") + 2:].split()[:4]
+        if int(its_session) == session and state not in ("Z", "X"):
+            found[int(entry.name)] = command[:100]
+    return found
+
+
+def _wait_for_no_processes(session: int, timeout: float) -> dict[int, str]:
+    deadline = time.monotonic() + timeout
+    while (left := _session_processes(session)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
+def test_a_killed_sweep_leaves_no_process_behind_and_resumes(write, tmp_path: Path) -> None:
+    # only the sweep's own process is killed, as the OOM killer or `kill -9 PID` would:
+    # its fork server, resource tracker and workers must notice, and go
+    reference = _reference(write, tmp_path, SLOW_TOY)
+    path = write(SLOW_TOY, scenario="sleep = 0.2\n")  # the workers are mid-run when killed
+    out = tmp_path / "results" / "experiment"
+    proc = _start_cli(["sweep", str(path), "--workers", "2", "--no-progress"], tmp_path)
+    try:
+        _wait_for_runs(out, 4, proc)
+        before = _session_processes(proc.pid)
+        assert len(before) >= 4, before  # the sweep, fork server, tracker, 2 workers
+        # meanwhile, a second sweep on the same folder is refused
+        with pytest.raises(ResultsFolderError, match=rf"another sweep \(pid {proc.pid}\) "
+                           "is writing into it"):
+            run_experiment(path, workers=0, out=out)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        left = _wait_for_no_processes(proc.pid, timeout=5.0)
+        assert not left, f"alive 5 s after the sweep was killed: {left}"
+    finally:
+        for pid in _session_processes(proc.pid):  # what this test started, should it fail
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    recorded = ResultStore(out).finished()
+    assert 4 <= len(recorded) < 40, "the kill must land mid-sweep"
+    assert (out / ".sweep.lock").exists(), "a killed sweep cannot remove its lock"
+    summary = run_experiment(path, workers=2, out=out)  # takes the stale lock over
+    assert (summary.skipped, summary.ran, summary.ok) == (len(recorded), 40 - len(recorded),
+                                                          40)
+    assert not (out / ".sweep.lock").exists()
+    # the same outcomes per run as an uninterrupted sweep (whose scenario did not sleep)
+    columns = ["run_id", "point", "replication", "seed", "x1", "label", "mean", "final",
+               "status"]
+    pd.testing.assert_frame_equal(comparable(load_results(out))[columns],
+                                  reference[columns])
+
+
+@pytest.mark.parametrize("how", ["pidfd", "polling"])
+def test_a_worker_notices_at_once_that_the_sweep_is_gone(how: str,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from desertion.experiments import worker
+
+    if how == "polling":  # systems without pidfd_open (or where it is not allowed)
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    elif not hasattr(os, "pidfd_open"):
+        pytest.skip("no os.pidfd_open here")
+    sweep = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    reaper = threading.Thread(target=sweep.wait)  # as its parent would, so no zombie stays
+    reaper.start()
+    started = time.monotonic()
+    worker.wait_for_exit(sweep.pid)
+    waited = time.monotonic() - started
+    reaper.join()
+    assert sweep.returncode == 0 and 0.2 < waited < 0.5 + 2 * worker.POLL_INTERVAL_S
+    started = time.monotonic()
+    worker.wait_for_exit(sweep.pid)  # gone already: at once
+    assert time.monotonic() - started < 0.1

@@ -6,6 +6,7 @@ with x1, x2 uniform on the same range, S1(x1) = a^2 / (a^2 + b^2) (noise aside).
 Hooks, keyed on the value of ``x1`` so that one point of a design triggers them:
 ``fail_at``: raise (always) on that point; ``crash_at`` with ``crash_marker``: kill the
 worker process (``os._exit``) the first time, leaving the marker file so the retry runs.
+``limit``: a scenario whose x1 + x2 exceeds it is invalid (validation across fields).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desertion.engine.results import RunResult
 from desertion.models import ModelSpec, models, register
@@ -43,6 +44,14 @@ class ToyScenario(BaseModel):
     crash_at: float | None = None
     crash_marker: str = ""
     crash_always: bool = False
+    limit: float | None = None
+    """If set, x1 + x2 must not exceed it: a check that only a combination can fail."""
+
+    @model_validator(mode="after")
+    def _within_limit(self) -> ToyScenario:
+        if self.limit is not None and self.x1 + self.x2 > self.limit:
+            raise ValueError(f"x1 + x2 must not exceed limit ({self.limit:g})")
+        return self
 
 
 def load(source: str | Path) -> ToyScenario:

@@ -8,9 +8,11 @@ server (spawned, where there is none), with BLAS/OpenMP/numba threads pinned to 
 When a worker process dies mid-run the pool breaks; the pool is recreated and the runs that
 were in flight are run again, one at a time, so the run that kills its worker is known: it
 is retried up to ``retries`` more times and then recorded as failed; the others are not
-charged. A Dask cluster handles dead workers itself (the scheduler reschedules a dead
-worker's tasks, ``distributed.scheduler.allowed-failures`` times) and ``retries=`` resubmits
-tasks that raise.
+charged. Each worker ends itself when the sweep's process is gone (killed with SIGKILL,
+say; ``worker.exit_when_gone``), and the fork server and resource tracker, which wait for
+the last worker, follow. A Dask cluster handles dead workers itself (the scheduler
+reschedules a dead worker's tasks, ``distributed.scheduler.allowed-failures`` times) and
+``retries=`` resubmits tasks that raise.
 """
 
 from __future__ import annotations
@@ -94,8 +96,10 @@ class LocalExecutor:
     def _pool(self, context: RunContext) -> ProcessPoolExecutor:
         modules = sorted({f.__module__ for f in context.functions or ()
                           if getattr(f, "__module__", "__main__") != "__main__"})
+        # each worker watches this process, and ends when it is gone (killed, say)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(modules),
-                                   initializer=install_context, initargs=(context,))
+                                   initializer=install_context,
+                                   initargs=(context, os.getpid()))
 
     def run(self, context: RunContext, runs: Iterable[PlannedRun],
             on_results: OnResults) -> None:
@@ -223,12 +227,22 @@ class DaskExecutor:
             raise
 
 
-def dask_client(address: Any, workers: int | None = None) -> tuple[Any, list[Any]]:
+CONNECT_TIMEOUT_S = 5.0
+"""How long to wait for a Dask scheduler to answer (Dask's own default is 30 s)."""
+
+
+class ClusterError(RuntimeError):
+    """No cluster to run on: a scheduler that does not answer, say."""
+
+
+def dask_client(address: Any, workers: int | None = None,
+                timeout: float = CONNECT_TIMEOUT_S) -> tuple[Any, list[Any]]:
     """A Dask client for ``address`` and what to close afterwards.
 
     ``address``: a ``distributed.Client``; a scheduler address (``tcp://host:8786``); a
     scheduler file (``*.json``, as written by ``dask scheduler --scheduler-file``); or
     ``local`` for a LocalCluster of ``workers`` single-threaded processes on this machine.
+    A scheduler that does not answer within ``timeout`` seconds raises ``ClusterError``.
     """
     from distributed import Client, LocalCluster
 
@@ -242,10 +256,14 @@ def dask_client(address: Any, workers: int | None = None) -> tuple[Any, list[Any
                                dashboard_address="127.0.0.1:0")
         client = Client(cluster)
         return client, [client, cluster]
-    if text.endswith(".json") and os.path.exists(text):
-        client = Client(scheduler_file=text)
-    else:
-        client = Client(text)
+    try:
+        if text.endswith(".json") and os.path.exists(text):
+            client = Client(scheduler_file=text, timeout=timeout)
+        else:
+            client = Client(text, timeout=timeout)
+    except (OSError, TimeoutError):  # Dask retries until the timeout, then says so
+        raise ClusterError(f"no Dask scheduler answered at {text} within {timeout:g} s; is "
+                           "it running, and is the address right?") from None
     return client, [client]
 
 

@@ -1,4 +1,9 @@
-"""Running an experiment: plan, open (or resume) the results folder, execute, summarise."""
+"""Running an experiment: plan, open (or resume) the results folder, execute, summarise.
+
+Everything that can be refused is refused before anything is written: a bad file, a point
+the base scenario does not accept, a results folder that is not the experiment's own, a
+cluster that does not answer.
+"""
 
 from __future__ import annotations
 
@@ -22,15 +27,16 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from desertion.experiments.design import Plan, make_plan
+from desertion.experiments.design import Plan, PlannedRun, make_plan
 from desertion.experiments.executors import (
+    CONNECT_TIMEOUT_S,
     DaskExecutor,
     InlineExecutor,
     LocalExecutor,
     dask_client,
     jobqueue_client,
 )
-from desertion.experiments.spec import Experiment, load_experiment
+from desertion.experiments.spec import Experiment, check_points, load_experiment
 from desertion.experiments.store import FORMAT, ResultStore, runs_schema
 from desertion.experiments.worker import RunContext, RunRecord
 
@@ -114,16 +120,14 @@ def build_manifest(experiment: Experiment, plan: Plan, columns: list[str]) -> di
     }
 
 
-def prepare(experiment: str | Path | Experiment, out: str | Path | None = None
-            ) -> tuple[Experiment, Plan, ResultStore]:
-    """Load and plan an experiment and open its results folder (writing or checking the
-    manifest). Raises ``ExperimentError`` for a bad file or a mismatched folder."""
+def plan_experiment(experiment: str | Path | Experiment) -> tuple[Experiment, Plan]:
+    """Load and plan an experiment, and check every planned point against the base
+    scenario, so that a point the runs would refuse stops it before anything is written.
+    Raises ``ExperimentError``."""
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     plan = make_plan(exp)
-    schema = runs_schema(plan.factors, exp.outcomes)
-    store = ResultStore(Path(out) if out is not None else exp.default_out())
-    store.open(build_manifest(exp, plan, schema.names), schema, exp.source)
-    return exp, plan, store
+    check_points(exp, plan.points)
+    return exp, plan
 
 
 def run_experiment(
@@ -139,49 +143,73 @@ def run_experiment(
     run_ids: Iterable[int] | None = None,
     progress: bool = False,
     console: Console | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
 ) -> SweepSummary:
     """Run an experiment (or the part of it not yet recorded) and return a summary.
 
     ``experiment``: an experiment TOML file or a loaded ``Experiment``. ``out``: the results
     folder (default: the file's ``out``, else ``results/NAME``). Runs already recorded
     there are skipped (``retry_failed=True`` runs the failed ones again); a folder written
-    for a different experiment is refused.
+    for a different experiment, or holding anything but results of this tool, is refused
+    (``ResultsFolderError``, an ``ExperimentError``), as is a folder another sweep is
+    writing into.
 
     Where: ``workers`` local processes (default: one per CPU; ``0``: in this process);
-    ``dask``: a ``distributed.Client``, a scheduler address, a scheduler file or ``"local"``;
-    ``jobqueue``: ``"slurm"``, ``"pbs"``, ... with ``jobs`` batch jobs (dask-jobqueue).
-    ``retries``: how often a run whose worker died (or, on Dask, whose task raised) is tried
-    again. ``run_ids``: only these runs, in this order. ``progress``: show a progress bar.
+    ``dask``: a ``distributed.Client``, a scheduler address, a scheduler file or ``"local"``
+    (a scheduler that does not answer within ``connect_timeout`` seconds raises
+    ``ClusterError``); ``jobqueue``: ``"slurm"``, ``"pbs"``, ... with ``jobs`` batch jobs
+    (dask-jobqueue). ``retries``: how often a run whose worker died (or, on Dask, whose
+    task raised) is tried again. ``run_ids``: only these runs, in this order.
+    ``progress``: show a progress bar.
     """
-    exp, plan, store = prepare(experiment, out)
-    recorded = store.finished()
+    exp, plan = plan_experiment(experiment)
+    schema = runs_schema(plan.factors, exp.outcomes)
+    manifest = build_manifest(exp, plan, schema.names)
+    store = ResultStore(Path(out) if out is not None else exp.default_out())
     wanted = range(plan.n_runs) if run_ids is None else list(dict.fromkeys(run_ids))
-    todo = []
-    for run_id in wanted:
-        state = recorded.get(run_id)
-        if state is None or (retry_failed and state == "failed"):
-            todo.append(plan.run(run_id))
-    context = RunContext.create(exp.model, exp.base, exp.outcomes, tuple(exp.spec.series))
-
-    closers: list[Any] = []
+    # everything that can be refused is, before a cluster is asked for or a file written
+    store.check(manifest, exp.source)
+    anything_to_do = bool(_todo(plan, wanted, store.finished(), retry_failed))
+    executor, closers = _executor(anything_to_do, workers, dask, jobqueue, jobs, retries,
+                                  connect_timeout)
     try:
-        if not todo:  # all recorded: start no workers
-            executor: Any = InlineExecutor()
-        elif jobqueue is not None:
-            client, closers = jobqueue_client(jobqueue, jobs)
-            executor = DaskExecutor(client, retries=retries)
-        elif dask is not None:
-            client, closers = dask_client(dask, workers)
-            executor = DaskExecutor(client, retries=retries)
-        elif workers == 0:
-            executor = InlineExecutor()
-        else:
-            executor = LocalExecutor(workers or os.cpu_count() or 1, retries=retries)
-        return _execute(exp, plan, store, recorded, todo, len(wanted) - len(todo), context,
-                        executor, progress, console)
+        store.open(manifest, schema, exp.source)
+        try:
+            recorded = store.finished()  # again, as the folder's only writer
+            todo = _todo(plan, wanted, recorded, retry_failed)
+            context = RunContext.create(exp.model, exp.base, exp.outcomes,
+                                        tuple(exp.spec.series))
+            return _execute(exp, plan, store, recorded, todo, len(wanted) - len(todo),
+                            context, executor, progress, console)
+        finally:
+            store.close()
     finally:
         for item in closers:
             item.close()
+
+
+def _todo(plan: Plan, wanted: Iterable[int], recorded: dict[int, str], retry_failed: bool
+          ) -> list[PlannedRun]:
+    """The wanted runs not yet recorded (and the failed ones, with ``retry_failed``)."""
+    return [plan.run(run_id) for run_id in wanted
+            if (state := recorded.get(run_id)) is None
+            or (retry_failed and state == "failed")]
+
+
+def _executor(anything_to_do: bool, workers: int | None, dask: Any, jobqueue: str | None,
+              jobs: int, retries: int, connect_timeout: float) -> tuple[Any, list[Any]]:
+    """Where the runs execute, and what to close afterwards."""
+    if not anything_to_do:  # all recorded: start no workers, ask for no cluster
+        return InlineExecutor(), []
+    if jobqueue is not None:
+        client, closers = jobqueue_client(jobqueue, jobs)
+        return DaskExecutor(client, retries=retries), closers
+    if dask is not None:
+        client, closers = dask_client(dask, workers, timeout=connect_timeout)
+        return DaskExecutor(client, retries=retries), closers
+    if workers == 0:
+        return InlineExecutor(), []
+    return LocalExecutor(workers or os.cpu_count() or 1, retries=retries), []
 
 
 def _execute(exp: Experiment, plan: Plan, store: ResultStore, recorded: dict[int, str],

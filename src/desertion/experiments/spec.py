@@ -33,6 +33,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -372,6 +373,9 @@ def load_experiment(source: str | Path) -> Experiment:
         raise ExperimentError(name, [("", "no such file")]) from None
     except OSError as exc:
         raise ExperimentError(name, [("", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(name, [("", f"not UTF-8 text (byte {exc.start}); save it as "
+                                      "UTF-8")]) from None
     return experiment_from_text(text, name, path.parent)
 
 
@@ -502,6 +506,51 @@ def _check_parameters(spec: ExperimentSpec, scenario: BaseModel, source: str) ->
                 break
     if problems:
         raise ExperimentError(source, problems)
+
+
+def check_points(experiment: Experiment, points: Iterable[dict[str, Any]]) -> None:
+    """Apply each planned point's parameters to the base scenario and validate the result,
+    as every run will; raise ``ExperimentError`` naming the first point it refuses.
+
+    Both ends of a range can be fine while the points between are not: a grid over a
+    whole-number field without ``integer = true`` has 197.5 days among its values. This is
+    pydantic validation only, once per distinct point; nothing is simulated.
+    """
+    seen: set[str] = set()
+    for index, params in enumerate(points):
+        identity = json.dumps(params, sort_keys=True, default=str)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        problem = _override_problem(experiment.base, params)
+        if problem is not None:
+            raise ExperimentError(experiment.source,
+                                  [_blame_point(experiment.base, index, params, problem)])
+
+
+def _override_problem(scenario: BaseModel, params: dict[str, Any]) -> str | None:
+    """Why the scenario refuses these overrides, or ``None``."""
+    try:
+        apply_overrides(scenario, params)
+    except ValidationError as exc:
+        return _validation_message(exc)
+    except (OverrideError, ValueError, TypeError) as exc:
+        return "; ".join(str(exc).splitlines())  # one line, whatever raised it
+    return None
+
+
+def _blame_point(scenario: BaseModel, index: int, params: dict[str, Any], problem: str
+                 ) -> tuple[str, str]:
+    """The parameter at fault at a refused point (or the combination, if no one value is
+    refused on its own), as ``(key, message)``."""
+    for path, value in params.items():
+        alone = _override_problem(scenario, {path: value})
+        if alone is not None:
+            return (f"parameters.{_quote(path)}", f"value {value!r} (point {index} of the "
+                    f"design) is not valid here: {alone}")
+    shown = ", ".join(f"{path} = {value!r}" for path, value in params.items())
+    return ("parameters", f"point {index} of the design ({shown}) is not valid here: "
+            f"{problem}")
 
 
 def probe_scenario(scenario: BaseModel) -> BaseModel:

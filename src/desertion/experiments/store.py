@@ -4,6 +4,13 @@
     OUT/runs/part-00000012.parquet      one row per finished run (written as runs finish)
     OUT/runs/part-00000001-00000011.parquet   earlier parts, merged
     OUT/series/timeseries/part-*.parquet      kept series, with a run_id column
+    OUT/.sweep.lock                     while a sweep writes: its pid, locked (flock)
+
+The tool writes only into a folder it can prove is its own: one it creates, an empty one, or
+one whose manifest it wrote; anything else is refused before anything is written. One sweep
+at a time writes into a folder: it holds the lock file's lock, which the kernel drops when
+the sweep ends, however it ends, so a sweep killed with SIGKILL leaves a lock the next one
+takes over.
 
 Every file is written under a temporary name and moved into place with ``os.replace``, so a
 reader (or a resumed sweep) sees whole files only. Finished runs are written as soon as they
@@ -24,6 +31,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no lock; one sweep per folder is then the user's business
+    fcntl = None  # type: ignore[assignment]
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +45,13 @@ from desertion.experiments.spec import ExperimentError
 from desertion.experiments.worker import RunRecord
 
 MANIFEST = "manifest.json"
+LOCK = ".sweep.lock"
 FORMAT = 1
+CHOOSE_ANOTHER = "choose another folder or remove it"
+NOT_OURS = f"exists and is not a desertion result; {CHOOSE_ANOTHER}"
+_OUR_LEFTOVERS = re.compile(r"^(\.sweep\.lock|\.tmp-[0-9a-f]{32}-manifest\.json)$")
+"""What a sweep killed before it wrote its manifest may leave in the folder it created."""
+_MANIFEST_KEYS = frozenset({"format", "desertion_version", "fingerprint", "plan_digest"})
 _PART = re.compile(r"^part-(\d{8})(?:-(\d{8}))?\.parquet$")
 SMALL_PART_ROWS = 4096
 MERGE_EVERY = 64
@@ -52,6 +70,16 @@ def runs_schema(factors: Iterable[Factor], outcomes: Iterable[str]) -> pa.Schema
                pa.field("wall_time_s", pa.float64()),
                pa.field("worker", pa.string())]
     return pa.schema(fields)
+
+
+class ResultsFolderError(ExperimentError):
+    """A results folder that is not this tool's, cannot be written, or that another sweep
+    is writing into: ``OUT: what is wrong``."""
+
+    def __init__(self, out: Path, problem: str) -> None:
+        self.out = out
+        self.problem = problem
+        super().__init__(str(out), [("", problem)])
 
 
 def write_atomic(path: Path, write: Any) -> None:
@@ -101,6 +129,7 @@ class ResultStore:
         self._schema: pa.Schema | None = None
         self._next = 0
         self._small: list[tuple[int, int, Path, int]] = []
+        self._lock_fd: int | None = None
 
     # --- manifest ---------------------------------------------------------------------------
 
@@ -109,32 +138,155 @@ class ResultStore:
         return self.out / MANIFEST
 
     def manifest(self) -> dict[str, Any] | None:
-        if not self.manifest_path.exists():
+        """The folder's manifest; ``None`` if it has none. A ``manifest.json`` that this
+        tool did not write raises ``ResultsFolderError``."""
+        try:
+            text = self.manifest_path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
             return None
-        return json.loads(self.manifest_path.read_text())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ResultsFolderError(self.out, f"cannot read its {MANIFEST} ({exc})"
+                                     ) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ResultsFolderError(self.out, f"its {MANIFEST} is not valid JSON ({exc}), "
+                                     f"so this is not a desertion result; {CHOOSE_ANOTHER}"
+                                     ) from None
+        if not isinstance(data, dict) or not _MANIFEST_KEYS <= set(data):
+            raise ResultsFolderError(self.out, f"its {MANIFEST} was not written by "
+                                     f"desertion, so this is not a desertion result; "
+                                     f"{CHOOSE_ANOTHER}")
+        return data
 
-    def open(self, manifest: dict[str, Any], schema: pa.Schema, source: str) -> None:
-        """Start or resume: write the manifest, or check that it matches ``manifest``."""
+    def check(self, manifest: dict[str, Any], source: str) -> dict[str, Any] | None:
+        """Refuse, without writing anything, a folder this experiment may not write into;
+        return its manifest (``None``: a folder to create, or an empty one).
+
+        Refused: a path that is not a folder, a folder holding anything but this tool's
+        results, a folder whose results are another experiment's (``check_manifest``),
+        and a folder that cannot be created or written.
+        """
+        if not os.path.lexists(self.out):
+            self._check_creatable()
+            return None
+        if not self.out.is_dir():
+            raise ResultsFolderError(self.out, NOT_OURS)
         existing = self.manifest()
         if existing is not None:
             check_manifest(existing, manifest, self.manifest_path, source)
-        elif self.runs_dir.exists() and any(_parts(self.runs_dir)):
-            raise ExperimentError(source, [("out", f"{self.out} holds results but no "
-                                            f"{MANIFEST}; use another output folder")])
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.runs_dir.mkdir(exist_ok=True)
-        if existing is None:
-            write_json_atomic(self.manifest_path, {**manifest, "created": _now()})
-        self._schema = schema
-        self._clean_temporary()
-        parts = _parts(self.runs_dir)
-        self._next = max((last for _, last, _ in parts), default=0) + 1
-        self._small = [(first, last, path, pq.ParquetFile(path).metadata.num_rows)
-                       for first, last, path in parts]
-        self._small = [p for p in self._small if p[3] < SMALL_PART_ROWS]
+            return existing
+        try:
+            foreign = [e for e in self.out.iterdir() if not _OUR_LEFTOVERS.match(e.name)]
+        except OSError as exc:
+            raise ResultsFolderError(self.out, f"cannot be read ({exc.strerror})") from None
+        if foreign:
+            raise ResultsFolderError(self.out, NOT_OURS)
+        if not os.access(self.out, os.W_OK | os.X_OK):
+            raise ResultsFolderError(self.out, "is not writable; choose another folder")
+        return None
+
+    def _check_creatable(self) -> None:
+        """The nearest existing folder above ``out`` must be a writable folder."""
+        above = self.out.absolute().parent
+        while not os.path.lexists(above) and above != above.parent:
+            above = above.parent
+        if not above.is_dir():
+            raise ResultsFolderError(self.out, f"cannot be created: {above} is not a folder")
+        if not os.access(above, os.W_OK | os.X_OK):
+            raise ResultsFolderError(self.out, f"cannot be created: {above} is not "
+                                     "writable; choose another folder")
+
+    def open(self, manifest: dict[str, Any], schema: pa.Schema, source: str) -> None:
+        """Start or resume, as the folder's only writer: create the folder and write the
+        manifest, or check that it matches ``manifest``. Release it with ``close()``."""
+        self.check(manifest, source)  # before the folder is created or the lock written
+        self._create_folder()
+        self._lock()
+        try:
+            # again, now that no other sweep can write here: one may have meanwhile
+            existing = self.check(manifest, source)
+            self.runs_dir.mkdir(exist_ok=True)
+            if existing is None:
+                write_json_atomic(self.manifest_path, {**manifest, "created": _now()})
+            self._schema = schema
+            self._clean_temporary()
+            parts = _parts(self.runs_dir)
+            self._next = max((last for _, last, _ in parts), default=0) + 1
+            self._small = [(first, last, path, pq.ParquetFile(path).metadata.num_rows)
+                           for first, last, path in parts]
+            self._small = [p for p in self._small if p[3] < SMALL_PART_ROWS]
+        except BaseException:
+            self.close()
+            raise
+
+    def _create_folder(self) -> None:
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)  # the user's umask applies
+        except OSError as exc:
+            raise ResultsFolderError(self.out, f"cannot be created ({exc.strerror}); "
+                                     "choose another folder") from None
+
+    # --- one sweep at a time ----------------------------------------------------------------
+
+    @property
+    def lock_path(self) -> Path:
+        return self.out / LOCK
+
+    def _lock(self) -> None:
+        """Take the folder's lock, or refuse: another sweep is writing into it."""
+        if fcntl is None:
+            return
+        while True:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise ResultsFolderError(self.out, f"another sweep ({self._holder()}) is "
+                                         "writing into it; wait for it to end, or stop "
+                                         "it") from None
+            if _same_file(fd, self.lock_path):
+                break
+            os.close(fd)  # its last holder removed it as we opened it: lock the new one
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _holder(self) -> str:
+        try:
+            pid = self.lock_path.read_text().strip()
+        except OSError:
+            pid = ""
+        return f"pid {pid}" if pid.isdigit() else "pid unknown"
+
+    def running_sweep(self) -> str | None:
+        """Who holds the folder's lock (``pid N``), if a sweep is writing into it now."""
+        if fcntl is None:
+            return None
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self._holder()
+        finally:
+            os.close(fd)  # and with it the shared lock, if it was taken
+        return None
+
+    def close(self) -> None:
+        """Release the folder's lock: remove the lock file while still holding it, so that
+        a sweep waiting on the old file sees that it is gone."""
+        if self._lock_fd is None:
+            return
+        self.lock_path.unlink(missing_ok=True)
+        os.close(self._lock_fd)
+        self._lock_fd = None
 
     def _clean_temporary(self) -> None:
-        for folder in [self.runs_dir, *self._series_dirs()]:
+        for folder in [self.out, self.runs_dir, *self._series_dirs()]:
             for entry in folder.glob(".tmp-*"):
                 entry.unlink(missing_ok=True)
 
@@ -237,6 +389,13 @@ class ResultStore:
         first = frame.groupby("run_id")["_file"].transform("min")
         frame = frame[frame["_file"] == first].drop(columns="_file")
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _now() -> str:

@@ -124,15 +124,67 @@ def execute_run(context: RunContext, run: PlannedRun) -> RunRecord:
 # --- local worker processes: the context is installed once per process ----------------------
 
 _CONTEXT: RunContext | None = None
+ORPHANED_EXIT_CODE = 75
+"""A worker's exit status when it ends because the sweep's main process is gone."""
+POLL_INTERVAL_S = 0.5
 
 
-def install_context(context: RunContext) -> None:
-    """Process-pool initializer: keep the shared context; leave Ctrl-C to the parent."""
+def install_context(context: RunContext, main_pid: int | None = None) -> None:
+    """Process-pool initializer: keep the shared context; leave Ctrl-C to the parent; end
+    this worker when the sweep's main process ``main_pid`` is gone."""
     import signal
 
     global _CONTEXT
     _CONTEXT = context
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if main_pid is not None:
+        exit_when_gone(main_pid)
+
+
+def exit_when_gone(pid: int) -> None:
+    """End this process (``os._exit``) as soon as process ``pid`` has exited.
+
+    A sweep killed with SIGKILL cannot stop its workers, and nothing else does: they are
+    children of the fork server, not of the sweep, and each holds both ends of the pool's
+    queue, so they never see it close. Their results would be thrown away, and the fork
+    server and resource tracker live on as long as any of them does. (The watching thread
+    needs the GIL to act: a run inside one compiled call that holds it finishes first.)
+    """
+    import threading
+
+    def watch() -> None:
+        wait_for_exit(pid)
+        os._exit(ORPHANED_EXIT_CODE)
+
+    threading.Thread(target=watch, name=f"desertion-watch-{pid}", daemon=True).start()
+
+
+def wait_for_exit(pid: int) -> None:
+    """Return once process ``pid`` has exited (at once if there is none)."""
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3+: readable when the process exits
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # another system, or pidfd_open not allowed
+        _poll_for_exit(pid)
+        return
+    try:
+        select.select([handle], [], [])
+    finally:
+        os.close(handle)
+
+
+def _poll_for_exit(pid: int) -> None:
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:  # alive, another user's (the pid was reused)
+            return
+        time.sleep(POLL_INTERVAL_S)
 
 
 def execute_installed(run: PlannedRun) -> RunRecord:
