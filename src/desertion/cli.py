@@ -77,10 +77,9 @@ def load(source: str, settings: list[str], scale: float | None = None,
     try:
         spec = model_for(source)
         scenario = spec.load(source)
-        overrides = parse_settings(settings)
-        if scale is not None:
-            overrides["scale"] = scale
-        scenario = scenario.with_overrides(overrides)
+        scenario = scenario.with_overrides(parse_settings(settings), option="--set")
+        if scale is not None:  # its own call, so that its errors name --scale
+            scenario = scenario.with_overrides({"scale": scale}, option="--scale")
         if until is not None:
             scenario = _until(spec, scenario, until)
     except (ValueError, OverrideError) as exc:  # InputError and pydantic errors included
@@ -98,7 +97,11 @@ def _until(spec: ModelSpec, scenario: Any, until: str) -> Any:
     if last_day < scenario.start:
         _fail(f"--until {until}: is before the scenario's start {scenario.start}; expected "
               "a day from the start on")
-    return scenario.until(last_day)
+    try:
+        return scenario.until(last_day)
+    except InputError as exc:  # name the option, as the other refusals of options do
+        raise type(exc)(exc.source, [("--until" if key == "until" else key, message)
+                                     for key, message in exc.problems]) from None
 
 
 def _check_seed(seed: int) -> int:
@@ -154,6 +157,8 @@ def run(
     spec, resolved = load(scenario, set_, scale, until)
     seed = _check_seed(resolved.seed if seed is None else seed)
     folder = _claim_output(out, spec, resolved, seed, force)
+    for warning in resolved.warnings():  # a run that simulates nothing, or runs for long
+        _warn(warning)
     try:
         result = _simulate(spec, resolved, seed, progress)
         extra = _draw_plot(spec, result) if plot else {}
@@ -166,11 +171,21 @@ def run(
     except BaseException:
         folder.abandon()
         raise
-    for table in spec.summary_tables(result):
-        console.print(table)
+    if _agents(result) == 0:
+        _warn("the run simulated no agent; there is nothing to summarise")
+    else:
+        for table in spec.summary_tables(result):
+            console.print(table)
     written = ", ".join(["timeseries.parquet", "events.parquet", "run.json", *extra])
     console.print(f"wrote {escape(str(folder.target))}/ ({written}) in "
                   f"{result.meta['wall_time_s']:.1f} s", highlight=False)
+
+
+def _agents(result: RunResult) -> int:
+    meta = result.meta
+    if "agents" in meta:
+        return int(meta["agents"])
+    return int(meta.get("n_citizens", 0)) + int(meta.get("n_cops", 0))
 
 
 def _simulate(spec: ModelSpec, scenario: Any, seed: int, progress: bool) -> RunResult:
