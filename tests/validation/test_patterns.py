@@ -185,7 +185,8 @@ def test_p2_small_cut_in_enforcers_below_threshold_floored_rule():
     assert jump / 0.1 > 2  # disproportionate: far more than the 10% cut
 
 
-@pytest.mark.xfail(strict=True, reason="shipped continuous capture rule: attempts respond to "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="shipped continuous capture rule: attempts respond to "
                    "enforcer cuts smoothly (elasticity < 1); no threshold")
 def test_p2_enforcer_cut_gives_disproportionate_jump_shipped_rule():
     """The same question with the shipped (continuous) rule, on pattern 1's arms."""
@@ -243,7 +244,8 @@ def test_p3_crackdown_raises_intake_then_pushes_men_out_of_reach():
     assert extra_kept < 0.5 * extra_taken  # most of the extra men are lost again by 31 Dec
 
 
-@pytest.mark.xfail(strict=True, reason="sweeps barely move draft evasion: the one-year draft "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="sweeps barely move draft evasion: the one-year draft "
                    "chance they imply stays small against the hiding barrier, and they deter "
                    "called men from hiding as much as they push others into it")
 def test_p3_crackdown_drives_more_draft_evasion():
@@ -261,7 +263,8 @@ def test_p3_crackdown_drives_more_draft_evasion():
     assert all_crack > 1.1 * all_base
 
 
-@pytest.mark.xfail(strict=True, reason="under the travel ban (from 1 Sep) flight abroad is "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="under the travel ban (from 1 Sep) flight abroad is "
                    "all but closed: the crackdown drives men into hiding only")
 def test_p3_crackdown_also_drives_flight_abroad():
     base, crack = _crackdown_arms()
@@ -415,7 +418,8 @@ def test_p7_exits_are_individual_under_executions():
     assert max(x for _, x in losses) < 0.25
 
 
-@pytest.mark.xfail(strict=True, reason="SAA units collapse whole in a day once contagion "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="SAA units collapse whole in a day once contagion "
                    "takes hold (unit contagion and capture saturation reinforce each other)")
 def test_p7_exits_are_individual_in_the_syrian_army():
     """syria-2014: the SAA's exits should be individual too (bleeding, not mutiny)."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display is assumed
-import matplotlib.pyplot as plt
+# a Figure of its own, not pyplot: files only, and a notebook user's backend is left alone
+from matplotlib.figure import Figure
 from rich.table import Table
 
 from desertion.civil_violence.analysis import (
@@ -30,7 +28,8 @@ def plot_run(run: RunResult, path: str | Path) -> Path:
     path = Path(path)
     counts = counts_by_step(run)
     n_citizens = int(run.meta["n_citizens"])
-    fig, ax = plt.subplots(figsize=(10, 5), constrained_layout=True)
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    ax = fig.subplots()
     for state in STATES:
         ax.plot(counts.index, counts[state], label=state, color=_COLOURS[state], linewidth=1)
     ax.axhline(OUTBURST_FRACTION * n_citizens, color=_COLOURS["active"], linestyle=":",
@@ -46,7 +45,6 @@ def plot_run(run: RunResult, path: str | Path) -> Path:
                  f"P rule {sc['arrest_rule']}, {sc['activation']})")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

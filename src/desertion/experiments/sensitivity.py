@@ -131,10 +131,7 @@ def _num(x: float) -> str:
 
 def plot_sensitivity(frame: pd.DataFrame, path: str | Path) -> Path:
     """A bar chart per outcome: S1 and ST (sobol) or mu* and sigma (morris), with CIs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: a notebook's backend is left alone
 
     path = Path(path)
     outcomes = list(dict.fromkeys(frame["outcome"]))
@@ -144,9 +141,8 @@ def plot_sensitivity(frame: pd.DataFrame, path: str | Path) -> Path:
     cols = min(n, 2)
     rows = (n + cols - 1) // cols
     label_width = min(3.5, 0.3 + 0.075 * max(len(_short(p)) for p in frame["parameter"]))
-    fig, axes = plt.subplots(rows, cols, figsize=(label_width + 4.2 * cols,
-                                                  0.7 + (0.9 + 0.42 * n_params) * rows),
-                             squeeze=False, sharey=True)
+    fig = Figure(figsize=(label_width + 4.2 * cols, 0.7 + (0.9 + 0.42 * n_params) * rows))
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         part = frame[frame["outcome"] == outcome]
         y = np.arange(len(part))
@@ -177,7 +173,6 @@ def plot_sensitivity(frame: pd.DataFrame, path: str | Path) -> Path:
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 

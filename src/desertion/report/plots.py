@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display is assumed
-import matplotlib.pyplot as plt
 import pandas as pd
+
+# a Figure of its own, not pyplot: files only, and a notebook user's backend is left alone
+from matplotlib.figure import Figure
 
 from desertion.engine.results import RunResult
 from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
@@ -19,7 +18,8 @@ def plot_run(run: RunResult, path: str | Path) -> Path:
     path = Path(path)
     ts, ev = run.timeseries, run.events
     factions = [f["id"] for f in run.meta["scenario"]["factions"]]
-    fig, axes = plt.subplots(3, 1, figsize=(10, 10), sharex=True, constrained_layout=True)
+    fig = Figure(figsize=(10, 10), layout="constrained")
+    axes = fig.subplots(3, 1, sharex=True)
 
     ranks = ts[ts["status"].isin(IN_RANKS)]
     strength = ranks.pivot_table(index="date", columns="faction", values="count",
@@ -58,5 +58,4 @@ def plot_run(run: RunResult, path: str | Path) -> Path:
     scenario = run.meta["scenario"]
     fig.suptitle(f"{scenario['name']} (seed {run.meta['seed']}, scale {scenario['scale']})")
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
