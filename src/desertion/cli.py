@@ -14,7 +14,7 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -43,7 +43,7 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     """Print one error (user text escaped: a ``[/x]`` in a key is shown, not parsed)."""
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
@@ -120,7 +120,6 @@ def _claim_output(out: Path | None, spec: ModelSpec, scenario: Any, seed: int,
         return ResultFolder.claim(target, identity, replace_other_run=force)
     except InputError as exc:
         _fail(str(exc))
-    raise AssertionError("unreachable")
 
 
 def _draw_plot(spec: ModelSpec, result: RunResult) -> dict[str, bytes]:

@@ -152,8 +152,6 @@ class ResultFolder:
     def claim(cls, target: str | Path, identity: str | None = None, *,
               replace_other_run: bool = False, option: str = "--out") -> ResultFolder:
         target = Path(target)
-        if str(target) in ("", "."):
-            target = Path(".")
         check_replaceable(target, identity, replace_other_run=replace_other_run,
                           option=option)
         created = _make_parent(target, option)
@@ -272,12 +270,11 @@ def write_file_safely(path: str | Path, write: Callable[[Path], None], *, option
     try:
         write(tmp)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
         remove_empty(created)
-        raise OutputError(option, path, f"cannot be written: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        remove_empty(created)
+        if isinstance(exc, OSError):
+            raise OutputError(option, path, f"cannot be written: {exc.strerror or exc}"
+                              ) from None
         raise
     return path
