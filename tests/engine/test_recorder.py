@@ -15,8 +15,8 @@ STATES = ["idle", "busy", "gone"]
 
 
 def make(n_days: int = 3, scale: float = 1.0) -> Recorder:
-    return Recorder(START, n_days, {"faction": ["a", "b"], "origin": ["x", "y"]}, STATES,
-                    scale=scale)
+    return Recorder(n_days, {"faction": ["a", "b"], "origin": ["x", "y"]}, STATES,
+                    scale=scale, start=START)
 
 
 def test_groups_are_the_product_of_the_axes() -> None:
@@ -34,11 +34,11 @@ def test_census_counts_by_group_and_state() -> None:
     for g, s in zip(group, state, strict=True):
         expected[g, s] += 1
     np.testing.assert_array_equal(rec.counts[0], expected)
-    assert rec.days_done == 0
+    assert rec.steps_done == 0
     rec.census(2, group, state)
-    assert rec.days_done == 2
-    rec.census(1, group[:0], state[:0])  # an earlier row does not move days_done back
-    assert rec.days_done == 2 and rec.counts[1].sum() == 0
+    assert rec.steps_done == 2
+    rec.census(1, group[:0], state[:0])  # an earlier row does not move steps_done back
+    assert rec.steps_done == 2 and rec.counts[1].sum() == 0
 
 
 def test_census_of_many_agents_matches_a_plain_count() -> None:
@@ -57,11 +57,12 @@ def test_event_counts_and_weights_accumulate() -> None:
     rec.event(2, "paid", np.array([1, 3]), weights=np.array([2.0, 5.0]))
     rec.event(2, "nothing", np.array([], dtype=np.int64))
     rec.event_counts(3, "moved", np.array([0, 0, 0, 4]), from_state=0, to_state=1)
-    moved = rec._events[("moved", "", 0, 1)]
+    moved = rec.events_by_kind()[("moved", "", 0, 1)]
     np.testing.assert_array_equal(moved[1], [2, 0, 2, 0])
     np.testing.assert_array_equal(moved[3], [0, 0, 0, 4])
-    np.testing.assert_array_equal(rec._events[("paid", "", NOWHERE, NOWHERE)][2], [0, 2, 0, 5])
-    assert ("nothing", "", NOWHERE, NOWHERE) not in rec._events
+    paid = rec.events_by_kind()[("paid", "", NOWHERE, NOWHERE)]
+    np.testing.assert_array_equal(paid[2], [0, 2, 0, 5])
+    assert ("nothing", "", NOWHERE, NOWHERE) not in rec.events_by_kind()
 
 
 def filled() -> Recorder:

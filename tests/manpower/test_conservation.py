@@ -39,7 +39,7 @@ def run_day_by_day(data: dict[str, Any]) -> tuple[Manpower, np.ndarray]:
 def check_books(model: Manpower, created: np.ndarray) -> None:
     rec, people = model.recorder, model.people
     counts = rec.counts  # (days + 1, groups, statuses), row 0 the eve of the first day
-    assert rec.days_done == model.c.n_days
+    assert rec.steps_done == model.c.n_days
 
     # every person in exactly one status, every day
     np.testing.assert_array_equal(counts.sum(axis=(1, 2)), created)
@@ -47,20 +47,20 @@ def check_books(model: Manpower, created: np.ndarray) -> None:
     np.testing.assert_array_equal(people.group, 2 * people.faction.astype(int) + people.origin)
 
     # people enter the books only by joining from outside (defectors move between books)
-    joined_outside = sum((t.sum(axis=1) for (name, detail, _, _), t in rec._events.items()
+    joined_outside = sum((t.sum(axis=1) for (name, detail, _, _), t in rec.events_by_kind().items()
                           if name == "joined" and detail != "defector"),
                          start=np.zeros(len(counts), dtype=np.int64))
     np.testing.assert_array_equal(created, created[0] + np.cumsum(joined_outside))
-    defected = sum((t.sum(axis=1) for (name, _, _, _), t in rec._events.items()
+    defected = sum((t.sum(axis=1) for (name, _, _, _), t in rec.events_by_kind().items()
                     if name == "defected"), start=np.zeros(len(counts), dtype=np.int64))
-    joined_defector = sum((t.sum(axis=1) for (name, detail, _, _), t in rec._events.items()
+    joined_defector = sum((t.sum(axis=1) for (name, detail, _, _), t in rec.events_by_kind().items()
                            if name == "joined" and detail == "defector"),
                           start=np.zeros(len(counts), dtype=np.int64))
     np.testing.assert_array_equal(defected, joined_defector)
 
     # the day's events reconcile the change in every (group, status) count
     flow = np.zeros_like(counts)
-    for (_, _, src, dst), table in rec._events.items():
+    for (_, _, src, dst), table in rec.events_by_kind().items():
         if dst != NOWHERE:
             flow[:, :, dst] += table
         if src != NOWHERE:

@@ -28,7 +28,7 @@ def one_faction(**faction: Any) -> dict[str, Any]:
 def attempts_on_day_one(data: dict[str, Any]) -> int:
     model = build(scenario_from(data))
     model.step()
-    return int(sum(t[1].sum() for (name, *_), t in model.recorder._events.items()
+    return int(sum(t[1].sum() for (name, *_), t in model.recorder.events_by_kind().items()
                    if name == "attempted"))
 
 

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import time
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ CITIZEN, COP = 0, 1
 CHUNK_AGENT_STEPS = 1 << 18
 """Steps are run in chunks of about this many agent-steps: few kernel calls for small worlds,
 one step per call (and per progress report) for large ones."""
-_EPOCH = dt.date(2000, 1, 1)  # the recorder counts days; this model counts steps from it
 
 
 _RULES = {"round": kernel.RULE_ROUND, "floor": kernel.RULE_FLOOR, "ratio": kernel.RULE_RATIO}
@@ -144,8 +142,7 @@ def simulate(scenario: CivilViolenceScenario, seed: int | None = None,
     world, recorder, step_seconds = run_world(sc, seed, progress,
                                               chunk_agent_steps=chunk_agent_steps)
 
-    result = RunResult(timeseries=_by_step(recorder.timeseries()),
-                       events=_by_step(recorder.events()), meta={})
+    result = RunResult(timeseries=recorder.timeseries(), events=recorder.events(), meta={})
     result.meta = {
         "model": "civil_violence",
         "scenario": sc.model_dump(mode="json"),
@@ -167,7 +164,7 @@ def run_world(scenario: CivilViolenceScenario, seed: int = 0,
     spent stepping (drawing random numbers, the kernel, recording)."""
     streams = Streams(seed)
     world = build_world(scenario, streams)
-    recorder = Recorder(_EPOCH, scenario.steps, AXES, STATES)
+    recorder = Recorder(scenario.steps, AXES, STATES)
     citizens = np.zeros(world.n_citizens, dtype=np.int64)
     recorder.census(0, citizens, world.agents.state[: world.n_citizens])
     stepping = time.perf_counter()
@@ -227,13 +224,6 @@ def _record(recorder: Recorder, first: int, census: np.ndarray, flows: np.ndarra
     if not np.array_equal(recorder.counts[last, 0], census[-1]):
         raise RuntimeError(f"step {last}: kernel census {census[-1].tolist()} differs from "
                            f"the agents' columns {recorder.counts[last, 0].tolist()}")
-
-
-def _by_step(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace the recorder's calendar dates by step numbers (0: the initial state)."""
-    eve = pd.Timestamp(_EPOCH) - pd.Timedelta(days=1)
-    steps = ((pd.to_datetime(frame["date"]) - eve).dt.days).astype(np.int64)
-    return frame.drop(columns="date").assign(step=steps)[["step", *frame.columns.drop("date")]]
 
 
 def counts_by_step(result: RunResult) -> pd.DataFrame:

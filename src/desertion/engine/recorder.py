@@ -1,4 +1,8 @@
-"""The recorder: daily counts of agents by group and state, and daily events.
+"""The recorder: counts of agents by group and state after every step, and each step's events.
+
+Rows are indexed by step (row 0 is the state before the first step, row *t* the state after
+step *t*). A model with a calendar gives the date of its first step, and its tables carry a
+``date`` column (the eve of the first day on row 0); without one they carry ``step``.
 
 A *group* is a flat index over a product of labelled axes (for the manpower model:
 faction x origin). Counts are taken from the agents' columns themselves (an independent
@@ -22,22 +26,23 @@ NOWHERE = -1  # ``from``/``to`` of an event that enters or leaves a group's book
 
 
 class Recorder:
-    def __init__(self, start: dt.date, n_days: int, axes: dict[str, Sequence[str]],
-                 states: Sequence[str], scale: float = 1.0) -> None:
+    def __init__(self, n_steps: int, axes: dict[str, Sequence[str]], states: Sequence[str],
+                 scale: float = 1.0, start: dt.date | None = None) -> None:
         self.start = start
-        self.n_days = n_days
+        """The date of the first step (one step a day), or None: tables are by step."""
+        self.n_steps = n_steps
         self.axes = {name: list(labels) for name, labels in axes.items()}
         self.states = list(states)
         self.scale = scale
         self.n_groups = int(np.prod([len(v) for v in self.axes.values()]))
         # row 0 is the census before the first day; row t the census at the end of day t
-        self.counts = np.zeros((n_days + 1, self.n_groups, len(self.states)), dtype=np.int64)
+        self.counts = np.zeros((n_steps + 1, self.n_groups, len(self.states)), dtype=np.int64)
         self._events: dict[tuple[str, str, int, int], np.ndarray] = {}
-        self.days_done = 0
+        self.steps_done = 0
 
     # -- writing -------------------------------------------------------------------------
     def census(self, day: int, group: np.ndarray, state: np.ndarray) -> None:
-        """Count agents by (group, state) at the end of ``day`` (0: the initial state)."""
+        """Count agents by (group, state) after step ``day`` (0: the initial state)."""
         n_states = len(self.states)
         n_keys = self.n_groups * n_states
         # the narrowest integer that holds every key: counting is memory-bound
@@ -46,7 +51,7 @@ class Recorder:
         key += state.astype(dtype, copy=False)
         flat = np.bincount(key, minlength=n_keys)
         self.counts[day] = flat[: self.n_groups * n_states].reshape(self.n_groups, n_states)
-        self.days_done = max(self.days_done, day)
+        self.steps_done = max(self.steps_done, day)
 
     def event(self, day: int, name: str, group: np.ndarray, *, detail: str = "",
               from_state: int = NOWHERE, to_state: int = NOWHERE,
@@ -77,7 +82,7 @@ class Recorder:
         key = (name, detail, from_state, to_state)
         table = self._events.get(key)
         if table is None:
-            table = self._events[key] = np.zeros((self.n_days + 1, self.n_groups), np.int64)
+            table = self._events[key] = np.zeros((self.n_steps + 1, self.n_groups), np.int64)
         table[first_day: first_day + len(counts)] += counts
 
     # -- reading -------------------------------------------------------------------------
@@ -85,22 +90,34 @@ class Recorder:
         return pd.DataFrame(list(itertools.product(*self.axes.values())),
                             columns=list(self.axes))
 
-    def dates(self) -> pd.DatetimeIndex:
+    @property
+    def time_column(self) -> str:
+        """``date`` for a model with a calendar, else ``step``."""
+        return "step" if self.start is None else "date"
+
+    def times(self) -> pd.DatetimeIndex | np.ndarray:
+        """The label of every row: its date (the eve of the first day first), or its step."""
+        if self.start is None:
+            return np.arange(self.n_steps + 1, dtype=np.int64)
         # nanoseconds, the unit Parquet gives back, so a saved run loads back equal
-        return pd.date_range(self.start - dt.timedelta(days=1), periods=self.n_days + 1,
+        return pd.date_range(self.start - dt.timedelta(days=1), periods=self.n_steps + 1,
                              freq="D").as_unit("ns")
 
+    def events_by_kind(self) -> dict[tuple[str, str, int, int], np.ndarray]:
+        """Every event's counts, ``counts[step, group]``, keyed by (name, detail, from, to)."""
+        return dict(self._events)
+
     def timeseries(self) -> pd.DataFrame:
-        """Long table: one row per (date, group, state) with the census count.
+        """Long table: one row per (date or step, group, state) with the census count.
 
         ``agents`` is the number of simulated agents; ``count`` scales it back to the full
-        population (``agents / scale``). The first date is the eve of the first day.
+        population (``agents / scale``). The first row is the state before the first step.
         """
-        n_days = self.days_done + 1
+        n_days = self.steps_done + 1
         groups = self._group_frame()
         n_states = len(self.states)
         frame = pd.DataFrame({
-            "date": np.repeat(self.dates()[:n_days], self.n_groups * n_states),
+            self.time_column: np.repeat(self.times()[:n_days], self.n_groups * n_states),
             **{col: np.tile(np.repeat(groups[col].to_numpy(), n_states), n_days)
                for col in groups},
             "status": np.tile(self.states, n_days * self.n_groups),
@@ -112,27 +129,28 @@ class Recorder:
         return frame
 
     def events(self) -> pd.DataFrame:
-        """Long table: one row per (date, event, detail, group, from, to) with a non-zero count."""
-        n_days = self.days_done + 1
+        """Long table: one row per (date or step, event, detail, group, from, to) with a
+        non-zero count."""
+        n_days = self.steps_done + 1
         groups = self._group_frame()
-        dates = self.dates()
+        dates, when = self.times(), self.time_column
         parts = []
         for (name, detail, src, dst), table in sorted(self._events.items()):
             day, grp = np.nonzero(table[:n_days])
             if len(day) == 0:
                 continue
             parts.append(pd.DataFrame({
-                "date": dates[day], "event": name, "detail": detail,
+                when: dates[day], "event": name, "detail": detail,
                 **{col: groups[col].to_numpy()[grp] for col in groups},
                 "from_status": self.states[src] if src != NOWHERE else "",
                 "to_status": self.states[dst] if dst != NOWHERE else "",
                 "agents": table[day, grp],
             }))
-        columns = ["date", "event", "detail", *groups.columns, "from_status", "to_status",
+        columns = [when, "event", "detail", *groups.columns, "from_status", "to_status",
                    "agents"]
         frame = (pd.concat(parts, ignore_index=True) if parts
                  else pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
-        frame = frame.sort_values(["date", "event", "detail", *groups.columns],
+        frame = frame.sort_values([when, "event", "detail", *groups.columns],
                                   kind="stable").reset_index(drop=True)
         frame["agents"] = frame["agents"].astype(np.int64)
         frame["count"] = frame["agents"] / self.scale

@@ -93,7 +93,7 @@ class Manpower:
         self.shirkers_at_risk = (self.on_duty, np.empty(0))  # men weighed, their capture
         self.policy_log: list[dict[str, object]] = []  # every policy change, for run.json
         self.recorder = Recorder(
-            start=compiled.scenario.start, n_days=compiled.n_days,
+            n_steps=compiled.n_days, start=compiled.scenario.start,
             axes={"faction": compiled.factions.ids, "origin": ORIGIN_LABELS},
             states=STATUS_LABELS, scale=compiled.scale)
         self.recorder.census(0, self.people.group, self.people.status)
