@@ -28,8 +28,20 @@ positions 0, 1, ...), then, agent by agent in the activation order, for a cop wh
 active citizen the one it arrests and his jail term, and for an agent that moves the cell it
 moves to. So a run is a pure function of its seed, whatever the number of kernel calls.
 
-All functions are compiled with ``_nrt=False``: without reference counting the array
-arguments cost nothing to pass, which halved the time per agent-step (measured).
+There are two implementations of the steps, the *paths*, which give the same results cell
+for cell, drawing the same random numbers in the same order (``kernels`` returns either; the
+environment variable ``DESERTION_CV_KERNEL`` names the default, ``default_path``):
+
+* ``"tuned"`` (``run_sequential``, ``run_synchronous``): hand-written LLVM IR for the
+  counting (``_count_words``, ``_find_word``), the pick (PDEP) and prefetching, compiled with
+  Numba's private ``_nrt=False`` flag (no reference counting of the array arguments);
+* ``"plain"`` (``plain_sequential``, ``plain_synchronous``): ordinary ``numba.njit`` code,
+  no intrinsics, no private flags. The same grid, tables and order of draws, counted word by
+  word with scalar code (LLVM turns the bit loops into ``popcnt`` and ``tzcnt``); it cannot
+  prefetch, Numba having no public prefetch.
+
+Functions marked "shared by both paths" are plain ``njit`` and inlined (at the Numba IR level)
+into the kernels of both. See docs/civil_violence.md, "Kernel paths", for what each costs.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ import functools
 import os
 import platform
 import sys
+from collections.abc import Callable
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -310,14 +323,14 @@ def _vision(radius: int, pad: int, width: int) -> np.ndarray:
     return table
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _wrap(v, size):
     """``v mod size`` for ``v`` in ``-size .. 2 * size - 1``, without a division or a
     branch."""
     return v + size * ((v < 0) - (v >= size))
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _set_cell(code, cell, value):
     """Set the two bits of padded cell ``cell``."""
     byte = cell >> 2
@@ -325,7 +338,7 @@ def _set_cell(code, cell, value):
     code[byte] = (code[byte] & ~(3 << shift)) | (value << shift)
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _put(code, x, y, value, width, height, pad, stride):
     """Write ``value`` into cell (x, y) and into its halo copies."""
     px2 = -1
@@ -348,7 +361,7 @@ def _put(code, x, y, value, width, height, pad, stride):
             _set_cell(code, py2 * stride + px2, value)
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _centre(x, y, pad, stride):
     return (y + pad) * stride + x + pad
 
@@ -414,7 +427,7 @@ def reciprocals(largest: int) -> np.ndarray:
     return np.array([0] + [-(-(1 << 32) // d) for d in range(1, largest + 1)], dtype=np.int64)
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _floor_div(num, den, reciprocal):
     """``num // den`` for 0 <= num and 1 <= den with num * den < 2**32 (a vision's counts),
     by a multiply and a shift: exact there, and several times faster than a division, which
@@ -422,7 +435,7 @@ def _floor_div(num, den, reciprocal):
     return (num * reciprocal[den]) >> 32
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _round_half_even(num, den, reciprocal):
     """``round(num / den)`` as Python rounds (ties to even), in integers so exact."""
     q = _floor_div(num, den, reciprocal)
@@ -523,7 +536,7 @@ def _arrest(xi, yi, actives, rng, max_jail_term, view, seen, state, jail, occ, c
     _set_state(j, JAILED, tx, ty, state, code, flows, s, width, height, pad, stride)
 
 
-@njit(cache=True, inline="always", _nrt=False)
+@njit(cache=True, inline="always")  # shared by both paths
 def _census(census, flows, s, before):
     """Step ``s``'s census: the census before it (``census[s - 1]``, or ``before`` for the
     chunk's first step) plus its flows (the caller checks it against a recount)."""
@@ -657,3 +670,317 @@ def run_synchronous(order, rng, max_jail_term, legitimacy,
                 _move(i, empties, rng, own, view, seen, x, y, occ, code, width,
                       height, pad, stride)
         _census(census, flows, s, before)
+
+
+# -- the plain path: ordinary njit code --------------------------------------------------------
+# The same steps as above, in ordinary ``numba.njit`` code: no intrinsics, no private flags.
+# With reference counting on, a helper inlined with array arguments costs an atomic increment
+# and decrement per array and call unless Numba can prune them, which it does when the helper
+# has a single exit and no branch that can raise: hence the branch-free ``_plain_set_state``
+# and ``_plain_arrest_probability`` (and no ``_decide``: its arrays are read in the step).
+_M32, _S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
+FLOW_OF = np.array([[0, F_ACTIVATE, F_ACTIVATE],
+                    [F_CALM, 0, F_ARREST],
+                    [F_RELEASE_QUIET, F_RELEASE_ACTIVE, 0]], dtype=np.int64)
+"""The ``flows`` column of a change of state (old, new), as ``_set_state`` chooses it (a
+diagonal entry is never counted)."""
+
+
+@njit(cache=True, inline="always")
+def _plain_next_raw(rng):
+    """SFC64's step, as ``kernel_random.next_raw``."""
+    a, b, c, counter = rng[0], rng[1], rng[2], rng[3]
+    out = a + b + counter
+    rng[0] = b ^ (b >> np.uint64(11))
+    rng[1] = c + (c << np.uint64(3))
+    rng[2] = ((c << np.uint64(24)) | (c >> np.uint64(40))) + out
+    rng[3] = counter + _U1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _plain_below(rng, n):
+    """As ``kernel_random.below``: the high 64 bits of ``raw * n``, from 32-bit halves."""
+    a, b = _plain_next_raw(rng), np.uint64(n)
+    a_lo, a_hi, b_lo, b_hi = a & _M32, a >> _S32, b & _M32, b >> _S32
+    lh, hl = a_lo * b_hi, a_hi * b_lo
+    mid = ((a_lo * b_lo) >> _S32) + (lh & _M32) + (hl & _M32)
+    return np.int64(a_hi * b_hi + (lh >> _S32) + (hl >> _S32) + (mid >> _S32))
+
+
+@njit(cache=True, inline="always")
+def _popcount(v):
+    """Set bits of ``v`` (LLVM recognises the loop and emits ``popcnt`` where there is one)."""
+    count = 0
+    while v:
+        v &= v - _U1
+        count += 1
+    return count
+
+
+@njit(cache=True, inline="always")
+def _load_word(code, at):
+    """The 64 bits from byte ``at`` of ``code`` on, low byte first (LLVM makes one load)."""
+    u = np.uint64(at)  # an unsigned index: no wrap-around test between the bytes
+    word = np.uint64(0)
+    for b in range(8):
+        word |= np.uint64(code[u + np.uint64(b)]) << np.uint64(8 * b)
+    return word
+
+
+@njit(cache=True, inline="always")
+def _plain_segment(code, byte, view, alignment, byte_row, m):
+    """Row segment (``byte_row`` BYTE_A or BYTE_B) of word ``m`` of a vision, in its low bits
+    (in the table, a segment's SHIFT and MASK rows follow its BYTE row)."""
+    shift, mask = view[alignment, byte_row + 1, m], view[alignment, byte_row + 2, m]
+    return (_load_word(code, byte + view[alignment, byte_row, m]) >> np.uint64(shift)
+            ) & np.uint64(mask)
+
+
+@njit(cache=True, inline="always")
+def _plain_count(code, centre, view, seen):
+    """As ``_count``, word by word."""
+    byte, alignment = centre >> 2, centre & 3
+    n_low = n_high = cops = 0
+    for m in range(view.shape[2]):
+        word = (_plain_segment(code, byte, view, alignment, BYTE_A, m)
+                | (_plain_segment(code, byte, view, alignment, BYTE_B, m) << _S32))
+        seen[SEEN_WORD, m] = word
+        low = word & _LOW_BITS  # empty cells and cops
+        high = (word >> _U1) & _LOW_BITS  # active citizens and cops
+        in_low, in_high, both = _popcount(low), _popcount(high), _popcount(low & high)
+        seen[SEEN_EMPTY, m] = in_low - both
+        seen[SEEN_ACTIVE, m] = in_high - both
+        n_low += in_low
+        n_high += in_high
+        cops += both
+    return n_low - cops, n_high - cops, cops
+
+
+@njit(cache=True, inline="always")
+def _plain_pick(x, y, view, seen, what, k, width, height):
+    """As ``_pick``: the word by a scan of the counts, the bit by dropping the lower ones."""
+    m = 0
+    while k >= np.int64(seen[what, m]):
+        k -= np.int64(seen[what, m])
+        m += 1
+    w = seen[SEEN_WORD, m]
+    low = w & _LOW_BITS
+    high = (w >> _U1) & _LOW_BITS
+    hits = low & ~high if what == SEEN_EMPTY else high & ~low
+    for _ in range(k):
+        hits &= hits - _U1
+    cell = _popcount(~hits & (hits - _U1)) >> 1  # trailing zeros, halved
+    in_b = np.int64(cell >= SEGMENT_CELLS)
+    dx = view[0, DX_A + 2 * in_b, m] + cell - SEGMENT_CELLS * in_b
+    return _wrap(x + dx, width), _wrap(y + view[0, DY_A + 2 * in_b, m], height)
+
+
+@njit(cache=True, inline="always")
+def _plain_arrest_probability(cops, actives, rule, k, ptable, reciprocal):
+    """As ``_arrest_probability``, with one exit."""
+    rounded, floor = _round_half_even(cops, actives, reciprocal), _floor_div(cops, actives,
+                                                                               reciprocal)
+    ratio = 1.0 - np.exp(-k * (cops / actives)) if rule == RULE_RATIO else 0.0
+    return ratio if rule == RULE_RATIO else ptable[rounded if rule == RULE_ROUND else floor]
+
+
+@njit(cache=True, inline="always")
+def _plain_set_state(i, new, xi, yi, state, code, flows, s, width, height, pad, stride):
+    """As ``_set_state``, without its early return."""
+    old = state[i]
+    flows[s, FLOW_OF[old, new]] += old != new
+    state[i] = new
+    if CODE_OF_STATE[new] != CODE_OF_STATE[old]:
+        _put(code, xi, yi, CODE_OF_STATE[new], width, height, pad, stride)
+
+
+@njit(cache=True, inline="always")
+def _plain_move(i, empties, rng, own_code, view, seen, x, y, occ, code, width, height, pad,
+                stride):
+    """As ``_move``."""
+    xi, yi = x[i], y[i]
+    tx, ty = _plain_pick(xi, yi, view, seen, SEEN_EMPTY, _plain_below(rng, empties), width,
+                         height)
+    occ[yi * width + xi] = -1
+    _put(code, xi, yi, EMPTY_CODE, width, height, pad, stride)
+    occ[ty * width + tx] = i
+    x[i] = tx
+    y[i] = ty
+    _put(code, tx, ty, own_code, width, height, pad, stride)
+
+
+@njit(cache=True, inline="always")
+def _plain_arrest(xi, yi, actives, rng, max_jail_term, view, seen, state, jail, occ, code,
+                  flows, s, width, height, pad, stride):
+    """As ``_arrest``."""
+    tx, ty = _plain_pick(xi, yi, view, seen, SEEN_ACTIVE, _plain_below(rng, actives), width,
+                         height)
+    j = occ[ty * width + tx]
+    jail[j] = _plain_below(rng, max_jail_term + 1)
+    _plain_set_state(j, JAILED, tx, ty, state, code, flows, s, width, height, pad, stride)
+
+
+@njit(cache=True, inline="always")
+def _plain_shuffle(order, rng):
+    """As ``_shuffle``."""
+    n = order.shape[0]
+    for p in range(n - 1):
+        swap = p + _plain_below(rng, n - p)
+        i = order[swap]
+        order[swap] = order[p]
+        order[p] = i
+
+
+@njit(cache=True)
+def plain_sequential(order, rng, max_jail_term, legitimacy,
+                     x, y, state, jail, hardship, risk, n_citizens,
+                     code, occ, width, height, pad, view_cit, view_cop, seen,
+                     rule, k, threshold, ptable, reciprocal, movement, before, census, flows):
+    """``run_sequential`` in plain njit code: the same arguments, draws and results."""
+    n = order.shape[0]
+    stride = (width + 2 * pad + 3) // 4 * 4  # as grid_stride
+    for s in range(legitimacy.shape[0]):
+        _plain_shuffle(order, rng)
+        one_minus_legitimacy = 1.0 - legitimacy[s]
+        for p in range(n):
+            i = order[p]
+            xi, yi = x[i], y[i]
+            centre = _centre(xi, yi, pad, stride)
+            if i < n_citizens:
+                st = state[i]
+                if st == JAILED and jail[i] > 0:
+                    jail[i] -= 1
+                    continue
+                empties, actives, cops = _plain_count(code, centre, view_cit, seen)
+                actives += st != ACTIVE  # A counts the citizen himself, once
+                p_arrest = _plain_arrest_probability(cops, actives, rule, k, ptable, reciprocal)
+                grievance = hardship[i] * one_minus_legitimacy
+                new = ACTIVE if grievance - risk[i] * p_arrest > threshold else QUIET
+                _plain_set_state(i, new, xi, yi, state, code, flows, s, width, height, pad,
+                                 stride)
+                if movement and empties > 0:
+                    _plain_move(i, empties, rng, CODE_OF_STATE[new], view_cit, seen, x, y,
+                                occ, code, width, height, pad, stride)
+            else:
+                empties, actives, _ = _plain_count(code, centre, view_cop, seen)
+                if actives > 0:
+                    _plain_arrest(xi, yi, actives, rng, max_jail_term, view_cop, seen, state,
+                                  jail, occ, code, flows, s, width, height, pad, stride)
+                if movement and empties > 0:
+                    _plain_move(i, empties, rng, np.uint8(COP_CODE), view_cop, seen, x, y,
+                                occ, code, width, height, pad, stride)
+        _census(census, flows, s, before)
+
+
+@njit(cache=True)
+def plain_synchronous(order, rng, max_jail_term, legitimacy,
+                      x, y, state, jail, hardship, risk, n_citizens,
+                      code, occ, width, height, pad, view_cit, view_cop, seen,
+                      rule, k, threshold, ptable, reciprocal, movement, before, census,
+                      flows, decided):
+    """``run_synchronous`` in plain njit code: the same arguments, draws and results. Each
+    phase of a step is a function of its own (called once a step, so its arrays are
+    reference-counted once a step, not once an agent)."""
+    stride = (width + 2 * pad + 3) // 4 * 4
+    for s in range(legitimacy.shape[0]):
+        _plain_shuffle(order, rng)
+        _plain_decide_all(1.0 - legitimacy[s], x, y, state, jail, hardship, risk, n_citizens,
+                          code, pad, stride, view_cit, seen, rule, k, threshold, ptable,
+                          reciprocal, decided)
+        _plain_pick_arrests(order, rng, max_jail_term, x, y, jail, n_citizens, code, occ, width,
+                            height, pad, stride, view_cop, seen, decided)
+        for i in range(n_citizens):
+            if decided[i] != _IN_JAIL:
+                new = JAILED if decided[i] == _ARRESTED else decided[i]
+                _plain_set_state(i, new, x[i], y[i], state, code, flows, s, width, height,
+                                 pad, stride)
+        if movement:
+            _plain_move_all(order, rng, x, y, state, n_citizens, code, occ, width, height, pad,
+                            stride, view_cit, view_cop, seen, decided)
+        _census(census, flows, s, before)
+
+
+@njit(cache=True)
+def _plain_decide_all(one_minus_legitimacy, x, y, state, jail, hardship, risk, n_citizens,
+                      code, pad, stride, view_cit, seen, rule, k, threshold, ptable, reciprocal,
+                      decided):
+    """Steps 1 and 2 of ``run_synchronous``: serve a step of jail, or decide on the grid."""
+    for i in range(n_citizens):
+        st = state[i]
+        decided[i] = _IN_JAIL
+        if st == JAILED and jail[i] > 0:
+            jail[i] -= 1
+            continue
+        _, actives, cops = _plain_count(code, _centre(x[i], y[i], pad, stride), view_cit, seen)
+        actives += st != ACTIVE
+        p_arrest = _plain_arrest_probability(cops, actives, rule, k, ptable, reciprocal)
+        grievance = hardship[i] * one_minus_legitimacy
+        decided[i] = ACTIVE if grievance - risk[i] * p_arrest > threshold else QUIET
+
+
+@njit(cache=True)
+def _plain_pick_arrests(order, rng, max_jail_term, x, y, jail, n_citizens, code, occ, width,
+                        height, pad, stride, view_cop, seen, decided):
+    """Step 3 of ``run_synchronous``: each cop, in the order, picks a citizen and a term."""
+    for p in range(order.shape[0]):
+        i = order[p]
+        if i < n_citizens:
+            continue
+        xi, yi = x[i], y[i]
+        _, actives, _ = _plain_count(code, _centre(xi, yi, pad, stride), view_cop, seen)
+        if actives > 0:
+            tx, ty = _plain_pick(xi, yi, view_cop, seen, SEEN_ACTIVE,
+                                 _plain_below(rng, actives), width, height)
+            j = occ[ty * width + tx]
+            term = _plain_below(rng, max_jail_term + 1)
+            if decided[j] != _ARRESTED:
+                decided[j] = _ARRESTED
+                jail[j] = term
+
+
+@njit(cache=True)
+def _plain_move_all(order, rng, x, y, state, n_citizens, code, occ, width, height, pad, stride,
+                    view_cit, view_cop, seen, decided):
+    """Step 5 of ``run_synchronous``: cops and the free citizens move, in the order."""
+    for p in range(order.shape[0]):
+        i = order[p]
+        if i < n_citizens:  # a branch per view: choosing the array would cost refcounts
+            if decided[i] < 0:
+                continue
+            empties, _, _ = _plain_count(code, _centre(x[i], y[i], pad, stride), view_cit, seen)
+            if empties > 0:
+                _plain_move(i, empties, rng, CODE_OF_STATE[state[i]], view_cit, seen, x, y,
+                            occ, code, width, height, pad, stride)
+        else:
+            empties, _, _ = _plain_count(code, _centre(x[i], y[i], pad, stride), view_cop, seen)
+            if empties > 0:
+                _plain_move(i, empties, rng, np.uint8(COP_CODE), view_cop, seen, x, y, occ,
+                            code, width, height, pad, stride)
+
+
+# -- choosing a path ---------------------------------------------------------------------------
+PATHS = ("tuned", "plain")
+"""The kernel paths (see the module's docstring); ``kernels`` takes one of them."""
+PATH_ENV = "DESERTION_CV_KERNEL"
+"""The environment variable that names the default path (``default_path``)."""
+
+
+def kernels(path: str = "tuned") -> tuple[Callable[..., None], Callable[..., None]]:
+    """The (sequential, synchronous) step kernels of ``path`` ("tuned" or "plain"). Both take
+    the arguments of ``run_sequential`` and ``run_synchronous`` and give the same results."""
+    if path == "tuned":
+        return run_sequential, run_synchronous
+    if path == "plain":
+        return plain_sequential, plain_synchronous
+    raise ValueError(f"unknown civil-violence kernel path {path!r}: expected one of "
+                     f"{', '.join(map(repr, PATHS))}")
+
+
+def default_path() -> str:
+    """The path ``DESERTION_CV_KERNEL`` names ("tuned" or "plain"; "tuned" when unset or
+    empty). Any other value is a ValueError naming the variable and the allowed values."""
+    path = os.environ.get(PATH_ENV, "").strip() or "tuned"
+    if path not in PATHS:
+        raise ValueError(f"{PATH_ENV}={path!r}: expected one of {', '.join(map(repr, PATHS))}")
+    return path
