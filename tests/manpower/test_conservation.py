@@ -7,6 +7,7 @@ event and every flow of the model happens.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from desertion.engine.recorder import NOWHERE
-from desertion.manpower.codes import Entry, Status
+from desertion.manpower.codes import Entry, Status, group_of
 from desertion.manpower.model import build
+from desertion.manpower.state import count_by_group_and_status
 from desertion.manpower.step import Manpower
 
 from .helpers import kitchen_sink, scenario_from
@@ -27,24 +29,41 @@ KEYS = ["faction", "origin", "status"]
 
 
 def run_day_by_day(data: dict[str, Any]) -> tuple[Manpower, np.ndarray]:
-    """The model after its last day, and the number of agents created after each day."""
+    """The model after its last day, and the number of agents created after each day.
+
+    After each day, the census the state keeps from the day's flows is checked against a
+    recount of the agents' columns.
+    """
     model = build(scenario_from(data))
     created = [len(model.people)]
-    for _ in range(model.c.n_days):
+    check_census(model)
+    for _ in range(model.compiled.n_days):
         model.step()
         created.append(len(model.people))
+        check_census(model)
     return model, np.array(created)
+
+
+def check_census(model: Manpower) -> None:
+    """The state's census (kept from flows) is a recount of the status column by group."""
+    people, census = model.people, model.state.census
+    recount = count_by_group_and_status(people.group, people.status, len(census.now))
+    np.testing.assert_array_equal(census.yesterday, recount)
+    np.testing.assert_array_equal(census.now, recount)  # between days, the two agree
+    # and it holds the numbers the recorder's census holds for the same day
+    np.testing.assert_array_equal(census.yesterday, model.recorder.counts[model.day])
 
 
 def check_books(model: Manpower, created: np.ndarray) -> None:
     rec, people = model.recorder, model.people
     counts = rec.counts  # (days + 1, groups, statuses), row 0 the eve of the first day
-    assert rec.steps_done == model.c.n_days
+    assert rec.steps_done == model.compiled.n_days
 
     # every person in exactly one status, every day
     np.testing.assert_array_equal(counts.sum(axis=(1, 2)), created)
     assert people.status.max(initial=0) < len(Status)
-    np.testing.assert_array_equal(people.group, 2 * people.faction.astype(int) + people.origin)
+    np.testing.assert_array_equal(people.group,
+                                  group_of(people.faction.astype(int), people.origin))
 
     # people enter the books only by joining from outside (defectors move between books)
     joined_outside = sum((t.sum(axis=1) for (name, detail, _, _), t in rec.events_by_kind().items()
@@ -160,3 +179,15 @@ def test_kitchen_sink_conserves_people(kitchen_sink_model: tuple[Manpower, np.nd
     check_books(model, created)
     check_frames(model)
     assert created[-1] > created[0]  # volunteers and defectors did join
+
+
+def test_census_kept_in_the_state_is_a_recount_after_each_day() -> None:
+    """A short run with every flow (call-ups, sweeps, defections, newcomers): each day's
+    census, kept from the flows, equals a recount of the status column by group."""
+    scenario = scenario_from(kitchen_sink())
+    model = build(scenario.until(scenario.start + dt.timedelta(days=24)))
+    for _ in range(model.compiled.n_days):
+        before = model.state.census.yesterday.copy()
+        model.step()
+        check_census(model)
+        assert not np.array_equal(before, model.state.census.yesterday)  # it did move

@@ -9,12 +9,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from desertion.engine.results import RunResult
+from desertion.manpower.compile import compile_scenario
 from desertion.manpower.model import build, simulate
 from desertion.manpower.scenario import Scenario, load_scenario
+from desertion.manpower.step import Manpower
 
 from .helpers import kitchen_sink, scenario_from
 
@@ -109,3 +112,37 @@ def test_identical_in_another_process_with_another_hash_seed(syria: Scenario) ->
     out = subprocess.run([sys.executable, "-c", DIGEST], env=env, capture_output=True,
                          text=True, check=True, timeout=120)
     assert out.stdout == digest.hexdigest()
+
+
+def run_to_end(run: Manpower) -> Manpower:
+    while run.steps_done < run.n_steps:
+        run.step()
+    return run
+
+
+def test_two_runs_of_one_compiled_scenario_share_no_state() -> None:
+    """Runs built from the same ``Compiled``, one after the other, give identical results:
+    the policy in force and the rules that fired are each run's own (the kitchen sink has
+    a scheduled switch and rules that fire)."""
+    scenario = scenario_from(kitchen_sink())
+    compiled = compile_scenario(scenario)
+    start_policy = compiled.policy.copy()
+    first = run_to_end(Manpower(compiled, scenario.seed))
+    assert first.policy_log, "no policy change: the test would prove nothing"
+    second = run_to_end(Manpower(compiled, scenario.seed))
+    assert second.policy_log == first.policy_log
+    for name in ("timeseries", "events"):
+        pd.testing.assert_frame_equal(getattr(first.recorder, name)(),
+                                      getattr(second.recorder, name)(), check_exact=True)
+    # and both are the run simulate makes from a freshly compiled scenario
+    fresh = simulate(scenario)
+    pd.testing.assert_frame_equal(first.recorder.events(), fresh.events, check_exact=True)
+    assert fresh.meta["policy_changes"] == first.policy_log
+    # the compiled policy is where it started; each run's policy moved on its own
+    for name in ("sanction", "checkpoint", "sweep_per_day", "military_police_share"):
+        np.testing.assert_array_equal(getattr(compiled.policy, name),
+                                      getattr(start_policy, name))
+    assert first.state.policy is not second.state.policy
+    assert not np.array_equal(first.state.policy.sweep_per_day, compiled.policy.sweep_per_day)
+    np.testing.assert_array_equal(first.state.fired, second.state.fired)
+    assert first.state.fired.any()

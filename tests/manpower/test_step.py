@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -10,12 +11,22 @@ import pandas as pd
 import pytest
 
 from desertion.engine.results import RunResult
-from desertion.manpower.codes import Offence, Sanction, Status
+from desertion.manpower.codes import (
+    IN_RANKS,
+    Offence,
+    Origin,
+    Sanction,
+    Status,
+    faction_and_origin,
+    group_of,
+    in_ranks,
+)
+from desertion.manpower.compile import compile_scenario
 from desertion.manpower.model import build, simulate
 from desertion.manpower.scenario import load_scenario
 from desertion.manpower.step import Manpower
 
-from .helpers import day, minimal_scenario, scenario_from
+from .helpers import day, kitchen_sink, minimal_scenario, scenario_from
 
 
 def one_faction(**faction: Any) -> dict[str, Any]:
@@ -54,7 +65,7 @@ def test_with_a_sanction_more_enforcement_deters() -> None:
 def test_punish_sets_status_and_fear_by_sanction() -> None:
     model: Manpower = build(scenario_from(one_faction(sanctions={"publicity": 0.0})))
     model.step()
-    pol, units = model.c.policy, model.units
+    pol, units = model.state.policy, model.units
     serving = np.flatnonzero(model.people.status == Status.SERVING)
     by_sanction = {s: serving[3 * i: 3 * i + 3] for i, s in enumerate(Sanction)}
     for sanction, men in by_sanction.items():
@@ -94,11 +105,14 @@ def test_scheduled_policy_switch_takes_effect_on_its_day() -> None:
     switch_day = (dt.date(2014, 12, 20) - isis.start).days
     for _ in range(switch_day):
         model.step()
-    assert model.c.policy.military_police_share[0] == 0.0
-    assert model.c.policy.sanction[0, Offence.SHIRKING] == Sanction.FINE
+    assert model.state.policy.military_police_share[0] == 0.0
+    assert model.state.policy.sanction[0, Offence.SHIRKING] == Sanction.FINE
     model.step()
-    assert model.c.policy.military_police_share[0] == pytest.approx(0.02)
-    assert model.c.policy.sanction[0, Offence.SHIRKING] == Sanction.PRISON
+    assert model.state.policy.military_police_share[0] == pytest.approx(0.02)
+    assert model.state.policy.sanction[0, Offence.SHIRKING] == Sanction.PRISON
+    # the run's policy changed, not the compiled one
+    assert model.compiled.policy.military_police_share[0] == 0.0
+    assert model.compiled.policy.sanction[0, Offence.SHIRKING] == Sanction.FINE
     assert model.policy_log == [{"date": "2014-12-20", "faction": "isis",
                                  "cause": "scheduled",
                                  "set": {"military_police_share": 0.02,
@@ -162,3 +176,55 @@ def test_splitting_civilians_into_blocks_does_not_change_conscription() -> None:
     one, two = draft_totals(1), draft_totals(2)
     assert two["dragooned"] == pytest.approx(one["dragooned"], rel=0.2)
     assert two["conscripted"] == pytest.approx(one["conscripted"], rel=0.2)
+
+
+# -- bookkeeping ---------------------------------------------------------------------------
+
+def test_group_encoding_and_its_inverse() -> None:
+    faction = np.array([0, 0, 1, 1, 2, 2])
+    origin = np.array([Origin.LOCAL, Origin.FOREIGN] * 3)
+    group = group_of(faction, origin)
+    np.testing.assert_array_equal(group, [0, 1, 2, 3, 4, 5])  # the recorder's axes' order
+    back_faction, back_origin = faction_and_origin(group)
+    np.testing.assert_array_equal(back_faction, faction)
+    np.testing.assert_array_equal(back_origin, origin)
+    assert group_of(3, Origin.FOREIGN) == 7 and faction_and_origin(7) == (3, Origin.FOREIGN)
+
+
+def test_in_ranks_is_serving_shirking_or_jailed() -> None:
+    status = np.arange(256, dtype=np.uint8)  # every code and every value a uint8 can hold
+    np.testing.assert_array_equal(in_ranks(status), np.isin(status, IN_RANKS))
+    # as the former test on uint8 wrap-around gave
+    np.testing.assert_array_equal(in_ranks(status), status - np.uint8(1) < 3)
+
+
+def test_compiled_scenario_is_frozen_and_read_only() -> None:
+    compiled = compile_scenario(scenario_from(kitchen_sink()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        compiled.policy = compiled.policy  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        compiled.mechanisms.decision.noise = 0.0  # type: ignore[misc]
+    for part in (compiled.factions, compiled.policy, compiled.calendar):
+        for field in dataclasses.fields(part):
+            value = getattr(part, field.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, field.name
+    with pytest.raises(ValueError, match="read-only"):
+        compiled.policy.checkpoint[0] = 1.0
+    assert compiled.policy.copy().checkpoint.flags.writeable  # a run's copy is its own
+
+
+def test_the_dynamics_never_read_the_recorder() -> None:
+    """Scrambling the recorder's census after every day changes nothing the model does."""
+    scenario = scenario_from(kitchen_sink())
+    plain, scrambled = build(scenario), build(scenario)
+    scrambled.recorder.counts[:] = 123_456
+    for _ in range(plain.n_steps):
+        plain.step()
+        scrambled.step()
+        scrambled.recorder.counts[:] = 123_456
+    pd.testing.assert_frame_equal(plain.recorder.events(), scrambled.recorder.events(),
+                                  check_exact=True)
+    for name in plain.people.names:
+        np.testing.assert_array_equal(plain.people[name], scrambled.people[name])
+    assert plain.policy_log == scrambled.policy_log

@@ -1,8 +1,9 @@
 """Experiment helpers for the pattern tests (MODEL.md section 6).
 
-Every run goes through :func:`run`, which drives the model day by day (as ``simulate``
-does) and also keeps what the recorder's tables cannot show: attempts to leave by unit and
-day, and by way of entry. Runs are cached for the session, so tests that share an arm (the
+Every run goes through :func:`run`: plain ``simulate``, or, to keep what the recorder's
+tables cannot show (attempts to leave by unit and day, and by way of entry), ``build`` and
+the engine's run loop (``run_to_end``, which ``simulate`` uses) with a :class:`Tracer`
+observing each day. Runs are cached for the session, so tests that share an arm (the
 shipped scenario at a given scale and seed) pay for it once.
 
 Figures each test measures are kept with :func:`record`; ``conftest.py`` prints them as a
@@ -22,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from desertion import load_scenario
+from desertion.engine.model import run_to_end
 from desertion.manpower.codes import Entry, Status
 from desertion.manpower.model import build, simulate
 from desertion.manpower.scenario import Scenario
+from desertion.manpower.step import Manpower
 
 SEEDS = (0, 1, 2)
 ON_DUTY = ("serving", "shirking")
@@ -126,51 +129,80 @@ def _run(name: str, scale: float, seed: int, key: str, until: str | None, trace:
                    unit_exits=empty, unit_men=empty, exits_per_unit=empty,
                    duty_days_per_unit=empty, unit_faction=empty, entry_exits=empty,
                    entry_duty_days=empty)
-    m = build(s, seed)
-    p = m.people
-    ids = list(m.c.factions.ids)
-    first_entry_day = day(entry_from) if entry_from else 0
-    entry_f = ids.index(entry_faction) if entry_faction else -1
-    n_entries = len(Entry)
-    entry_exits = np.zeros(n_entries)
-    entry_duty = np.zeros(n_entries)
-    days, units, exits, duty = [], [], [], []
-    exits_per_unit = np.zeros(0)
-    duty_days = np.zeros(0)
-    for d in range(m.c.n_days):
+    ids = [f.id for f in s.factions]
+    model = build(s, seed)
+    tracer = Tracer(model, day(entry_from) if entry_from else 0,
+                    ids.index(entry_faction) if entry_faction else -1)
+    run_to_end(model, observers=[tracer])  # the engine's run loop, as simulate runs it
+    return tracer.result(model, scale, ids)
+
+
+class Tracer:
+    """An observer of the run loop that keeps, day by day, attempts to leave by unit and
+    by way of entry, and the men on duty they are measured against.
+
+    It looks at the model each morning (before the first day, then after each day) and,
+    after the day, at who tried to leave that day (``exit_day``).
+    """
+
+    def __init__(self, model: Manpower, first_entry_day: int, entry_faction: int) -> None:
+        self.first_entry_day, self.entry_faction = first_entry_day, entry_faction
+        self.n_entries = len(Entry)
+        self.entry_exits = np.zeros(self.n_entries)
+        self.entry_duty = np.zeros(self.n_entries)
+        self.days: list[np.ndarray] = []
+        self.units: list[np.ndarray] = []
+        self.exits: list[np.ndarray] = []
+        self.duty: list[np.ndarray] = []
+        self.exits_per_unit = np.zeros(0)
+        self.duty_days = np.zeros(0)
+        self.morning(model)
+
+    def morning(self, model: Manpower) -> None:
+        """What the day's measures compare against, taken before the day runs."""
+        p = model.people
         status = p.status
         on_duty = np.flatnonzero((status == Status.SERVING) | (status == Status.SHIRKING))
-        n_units = len(m.units.faction)
-        members = np.bincount(p.unit[on_duty], minlength=n_units)
+        self.n_units = n_units = len(model.units.faction)
+        self.members = np.bincount(p.unit[on_duty], minlength=n_units)
         # on the books: also the jailed, since men released today may leave today
-        books = np.bincount(p.unit[status == Status.JAILED], minlength=n_units) + members
-        duty_entry = np.bincount(p.entry[on_duty], minlength=n_entries) if entry_f < 0 else \
-            np.bincount(p.entry[on_duty[p.faction[on_duty] == entry_f]], minlength=n_entries)
-        unit_before, faction_before = p.unit.copy(), p.faction.copy()
-        m.step()
+        self.books = np.bincount(p.unit[status == Status.JAILED], minlength=n_units) \
+            + self.members
+        mine = on_duty if self.entry_faction < 0 else \
+            on_duty[p.faction[on_duty] == self.entry_faction]
+        self.duty_entry = np.bincount(p.entry[mine], minlength=self.n_entries)
+        self.unit_before, self.faction_before = p.unit.copy(), p.faction.copy()
+
+    def __call__(self, model: Manpower) -> None:
+        """After a day: its attempts to leave, then the next morning."""
+        d, p, n_units = model.steps_done - 1, model.people, self.n_units
         # where each leaver served this morning (a defector is on his new side's books now)
         leavers = np.flatnonzero(p.exit_day == d)
-        left_unit = unit_before[leavers]
-        per_unit = np.bincount(left_unit, minlength=n_units)[:n_units]
+        per_unit = np.bincount(self.unit_before[leavers], minlength=n_units)[:n_units]
         hit = np.flatnonzero(per_unit)
-        days.append(np.full(len(hit), d))
-        units.append(hit)
-        exits.append(per_unit[hit])
-        duty.append(books[hit])
-        grow = n_units - len(exits_per_unit)
-        exits_per_unit = np.concatenate([exits_per_unit, np.zeros(grow)]) + per_unit
-        duty_days = np.concatenate([duty_days, np.zeros(grow)]) + members
-        if d >= first_entry_day:
-            mine = leavers if entry_f < 0 else leavers[faction_before[leavers] == entry_f]
-            entry_exits += np.bincount(p.entry[mine], minlength=n_entries)
-            entry_duty += duty_entry
-    return Run(events=m.recorder.events(), timeseries=m.recorder.timeseries(), scale=scale,
-               factions=ids, unit_day=np.column_stack([np.concatenate(days),
-                                                       np.concatenate(units)]),
-               unit_exits=np.concatenate(exits), unit_men=np.concatenate(duty),
-               exits_per_unit=exits_per_unit, duty_days_per_unit=duty_days,
-               unit_faction=np.asarray(m.units.faction), entry_exits=entry_exits,
-               entry_duty_days=entry_duty)
+        self.days.append(np.full(len(hit), d))
+        self.units.append(hit)
+        self.exits.append(per_unit[hit])
+        self.duty.append(self.books[hit])
+        grow = n_units - len(self.exits_per_unit)
+        self.exits_per_unit = np.concatenate([self.exits_per_unit, np.zeros(grow)]) + per_unit
+        self.duty_days = np.concatenate([self.duty_days, np.zeros(grow)]) + self.members
+        if d >= self.first_entry_day:
+            mine = leavers if self.entry_faction < 0 else \
+                leavers[self.faction_before[leavers] == self.entry_faction]
+            self.entry_exits += np.bincount(p.entry[mine], minlength=self.n_entries)
+            self.entry_duty += self.duty_entry
+        self.morning(model)
+
+    def result(self, model: Manpower, scale: float, factions: list[str]) -> Run:
+        return Run(events=model.recorder.events(), timeseries=model.recorder.timeseries(),
+                   scale=scale, factions=factions,
+                   unit_day=np.column_stack([np.concatenate(self.days),
+                                             np.concatenate(self.units)]),
+                   unit_exits=np.concatenate(self.exits), unit_men=np.concatenate(self.duty),
+                   exits_per_unit=self.exits_per_unit, duty_days_per_unit=self.duty_days,
+                   unit_faction=np.asarray(model.units.faction),
+                   entry_exits=self.entry_exits, entry_duty_days=self.entry_duty)
 
 
 # --- reading the tables ------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 
 class Status(IntEnum):
     CIVILIAN = 0   # never served, or not now: lives under a faction's conscription
@@ -56,6 +58,24 @@ class Sanction(IntEnum):
 
 
 IN_RANKS = (Status.SERVING, Status.SHIRKING, Status.JAILED)  # on a faction's books: strength
+FIRST_IN_RANKS, LAST_IN_RANKS = np.uint8(Status.SERVING), np.uint8(Status.JAILED)
+N_STATUSES = len(Status)
+N_ORIGINS = len(Origin)
+
+
+def in_ranks(status: np.ndarray) -> np.ndarray:
+    """Which of ``status`` are in the ranks (serving, shirking or jailed: codes 1-3)."""
+    return (status >= FIRST_IN_RANKS) & (status <= LAST_IN_RANKS)
+
+
+def group_of(faction: int | np.ndarray, origin: int | np.ndarray) -> int | np.ndarray:
+    """The recorder's group index of (faction, origin): faction-major, as its axes list them."""
+    return N_ORIGINS * faction + origin
+
+
+def faction_and_origin(group: int | np.ndarray) -> tuple[int | np.ndarray, int | np.ndarray]:
+    """The inverse of ``group_of``."""
+    return divmod(group, N_ORIGINS)
 
 
 def label(code: IntEnum) -> str:

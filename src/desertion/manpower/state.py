@@ -1,4 +1,6 @@
-"""The model's state: the agents' columns, per-unit and per-faction memories, and setup."""
+"""The run's state: the agents' columns, per-unit and per-faction memories, the policy in
+force, the census, and the setup of day 0. Everything a run changes lives here (or in the
+recorder it writes); the compiled scenario it reads is never changed."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from desertion.engine.columns import Columns
-from desertion.manpower.codes import Entry, Origin, Status
-from desertion.manpower.compile import Compiled
+from desertion.manpower.codes import N_ORIGINS, N_STATUSES, Entry, Origin, Status, group_of
+from desertion.manpower.compile import Compiled, Policy
 from desertion.manpower.mechanisms.recruitment import beta_draw
 
 NEVER = np.iinfo(np.int16).min  # "no such day yet" in day columns
+
 
 def agent_columns(ties: int) -> dict[str, object]:
     """The agents' columns and their compact dtypes (MODEL.md section 2)."""
@@ -64,10 +67,55 @@ class Units:
         return np.arange(first, first + n)
 
 
+def count_by_group_and_status(group: np.ndarray, status: np.ndarray, n_groups: int
+                              ) -> np.ndarray:
+    """(groups, statuses) counts of agents: a census taken from the columns themselves."""
+    key = group.astype(np.int64) * N_STATUSES + status
+    return np.bincount(key, minlength=n_groups * N_STATUSES).reshape(n_groups, N_STATUSES)
+
+
+@dataclass
+class Census:
+    """Agents by (group, status), kept from the day's flows.
+
+    ``now`` follows every transition as the step applies it; ``yesterday`` is what ``now``
+    was at the end of the previous day (on day 0, the initial population): the census the
+    dynamics read, the same numbers as the recorder's row for that day.
+    """
+
+    now: np.ndarray        # (groups, statuses)
+    yesterday: np.ndarray  # (groups, statuses)
+
+    @classmethod
+    def of(cls, group: np.ndarray, status: np.ndarray, n_groups: int) -> Census:
+        counts = count_by_group_and_status(group, status, n_groups)
+        return cls(now=counts, yesterday=counts.copy())
+
+    def move(self, group: np.ndarray, old: int, new: int) -> None:
+        """Agents of ``group`` (one entry each) went from status ``old`` to ``new``."""
+        counts = np.bincount(group, minlength=len(self.now))
+        self.now[:, old] -= counts
+        self.now[:, new] += counts
+
+    def enter(self, group: np.ndarray, status: int) -> None:
+        """Agents join group ``group`` (one entry each) in ``status``."""
+        self.now[:, status] += np.bincount(group, minlength=len(self.now))
+
+    def leave(self, group: np.ndarray, status: int) -> None:
+        """Agents leave group ``group`` (one entry each) from ``status``."""
+        self.now[:, status] -= np.bincount(group, minlength=len(self.now))
+
+    def close_day(self) -> None:
+        self.yesterday = self.now.copy()
+
+
 @dataclass
 class State:
     people: Columns
     units: Units
+    policy: Policy                     # the policy in force (a copy of the compiled one)
+    fired: np.ndarray                  # (rules,) bool: which adaptive rules have fired
+    census: Census                     # agents by (group, status), kept from the flows
     public_fear: np.ndarray            # (factions,) fear left by public executions
     start_strength: np.ndarray         # (factions,) in the ranks on day 0
     strength_history: np.ndarray       # (days, factions) in the ranks at the end of each day
@@ -94,18 +142,34 @@ def draw_ties(rng: np.random.Generator, members: np.ndarray, n: int, k: int, wid
 
 
 def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
-    scenario = compiled.scenario
-    fp = compiled.factions
-    mech = scenario.mechanisms
-    width = int(fp.ties_per_fighter.max(initial=0))
+    """The state on day 0: the factions' fighters, then the civilian blocks (``rng``: the
+    stream ``setup``), the compiled policy in force, no rule fired, the first census."""
+    scenario, n_f = compiled.scenario, compiled.factions.n
+    width = int(compiled.factions.ties_per_fighter.max(initial=0))
     n_total = sum(round(c.count * compiled.scale) for f in scenario.factions
                   for c in f.cohorts) + sum(round(b.draft_eligible_men * compiled.scale)
                                             for b in scenario.civilians)
-    columns = agent_columns(width)
-    people = Columns(columns, DEFAULTS, capacity=int(n_total * 1.1) + 1024)
+    people = Columns(agent_columns(width), DEFAULTS, capacity=int(n_total * 1.1) + 1024)
     units = Units.empty()
+    _add_fighters(people, units, compiled, rng, width)
+    blocks = _add_civilians(people, compiled, rng)
+    in_ranks = np.bincount(people.faction[people.status == Status.SERVING].astype(np.int64),
+                           minlength=n_f).astype(float)
+    days = compiled.n_days
+    census = Census.of(people.group, people.status, n_f * N_ORIGINS)
+    return State(people=people, units=units, policy=compiled.policy.copy(),
+                 fired=np.zeros(len(compiled.rules), dtype=bool), census=census,
+                 public_fear=np.zeros(n_f),
+                 start_strength=in_ranks, strength_history=np.zeros((days, n_f)),
+                 exit_history=np.zeros((days, n_f)), shirking_history=np.zeros((days, n_f)),
+                 civilian_blocks=blocks)
 
-    for f, faction in enumerate(scenario.factions):
+
+def _add_fighters(people: Columns, units: Units, compiled: Compiled,
+                  rng: np.random.Generator, width: int) -> None:
+    """Each faction's cohorts, in new units, tied to men of their faction."""
+    fp, decision = compiled.factions, compiled.mechanisms.decision
+    for f, faction in enumerate(compiled.scenario.factions):
         counts = [round(c.count * compiled.scale) for c in faction.cohorts]
         n_f = sum(counts)
         if n_f == 0:
@@ -117,22 +181,28 @@ def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
         rows = people.append(
             n_f, status=Status.SERVING, faction=f, origin=origin,
             entry=np.repeat([Entry[c.entry.upper()] for c in faction.cohorts], counts),
-            group=2 * f + origin, draft_eligible=origin == Origin.LOCAL,
+            group=group_of(f, origin), draft_eligible=origin == Origin.LOCAL,
             commitment=commitment,
-            risk_aversion=beta_draw(rng, mech.decision.risk_aversion.mean,
-                                    mech.decision.risk_aversion.sd, n_f),
+            risk_aversion=beta_draw(rng, decision.risk_aversion.mean,
+                                    decision.risk_aversion.sd, n_f),
             hardship=fp.base_hardship[f],
-            threshold=beta_draw(rng, mech.decision.threshold.mean, mech.decision.threshold.sd,
-                                n_f),
+            threshold=beta_draw(rng, decision.threshold.mean, decision.threshold.sd, n_f),
             unit=_units_for(units, f, n_f, int(fp.unit_size[f]), rng),
             joined_day=0)
         if width:
             members = np.arange(rows.start, rows.stop, dtype=np.int32)
-            people.ties[rows] = draw_ties(rng, members, n_f,
-                                             int(fp.ties_per_fighter[f]), width)
+            people.ties[rows] = draw_ties(rng, members, n_f, int(fp.ties_per_fighter[f]),
+                                          width)
 
-    # civilians of one territory are laid out next to each other, so that each faction's
-    # draft reaches one contiguous range of rows whatever the number of blocks in the file
+
+def _add_civilians(people: Columns, compiled: Compiled, rng: np.random.Generator
+                   ) -> list[tuple[int, int, int]]:
+    """The civilian blocks; returns (faction, first row, end row) of each territory.
+
+    Civilians of one territory are laid out next to each other, so that each faction's
+    draft reaches one contiguous range of rows whatever the number of blocks in the file.
+    """
+    fp, decision, scenario = compiled.factions, compiled.mechanisms.decision, compiled.scenario
     ids = [x.id for x in scenario.factions]
     ranges: dict[int, tuple[int, int]] = {}
     for block in sorted(scenario.civilians, key=lambda b: ids.index(b.territory)):
@@ -140,23 +210,13 @@ def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
         n_c = round(block.draft_eligible_men * compiled.scale)
         rows = people.append(
             n_c, status=Status.CIVILIAN, faction=f, origin=Origin.LOCAL, entry=Entry.NONE,
-            group=2 * f + Origin.LOCAL, draft_eligible=True,
+            group=group_of(f, Origin.LOCAL), draft_eligible=True,
             state_employee=rng.random(n_c) < block.state_employee_share,
             commitment=beta_draw(rng, block.commitment.mean, block.commitment.sd, n_c),
-            risk_aversion=beta_draw(rng, mech.decision.risk_aversion.mean,
-                                    mech.decision.risk_aversion.sd, n_c),
+            risk_aversion=beta_draw(rng, decision.risk_aversion.mean,
+                                    decision.risk_aversion.sd, n_c),
             hardship=fp.base_hardship[f],
-            threshold=beta_draw(rng, mech.decision.threshold.mean, mech.decision.threshold.sd,
-                                n_c))
+            threshold=beta_draw(rng, decision.threshold.mean, decision.threshold.sd, n_c))
         first = ranges.get(f, (rows.start, rows.stop))[0]
         ranges[f] = (first, rows.stop)
-    blocks = [(f, first, end) for f, (first, end) in ranges.items()]
-
-    n_f = fp.n
-    in_ranks = np.bincount(people.faction[people.status == Status.SERVING].astype(np.int64),
-                           minlength=n_f).astype(float)
-    days = compiled.n_days
-    return State(people=people, units=units, public_fear=np.zeros(n_f),
-                 start_strength=in_ranks, strength_history=np.zeros((days, n_f)),
-                 exit_history=np.zeros((days, n_f)), shirking_history=np.zeros((days, n_f)),
-                 civilian_blocks=blocks)
+    return [(f, first, end) for f, (first, end) in ranges.items()]

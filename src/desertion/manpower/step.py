@@ -17,11 +17,14 @@ One call of ``Manpower.step`` is one day:
 
 Mechanisms are functions over arrays (``desertion.manpower.mechanisms``); this module only
 gathers their inputs from the columns, calls them, and applies and records the transitions.
+The run's mutable state is its ``State`` (agents, units, the policy in force, the census
+the dynamics read); the compiled scenario is only read, and the recorder only written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +34,7 @@ from desertion.engine.streams import Streams
 from desertion.manpower.codes import (
     CHANNEL_LABELS,
     ENTRY_LABELS,
+    N_ORIGINS,
     OFFENCE_LABELS,
     ORIGIN_LABELS,
     STATUS_LABELS,
@@ -40,8 +44,10 @@ from desertion.manpower.codes import (
     Origin,
     Sanction,
     Status,
+    group_of,
+    in_ranks,
 )
-from desertion.manpower.compile import Compiled
+from desertion.manpower.compile import Compiled, PolicyUpdate
 from desertion.manpower.mechanisms import (
     amnesty,
     attrition,
@@ -59,13 +65,13 @@ from desertion.manpower.mechanisms import (
     sanctions,
     withdrawal,
 )
-from desertion.manpower.scenario import PolicyChange
 from desertion.manpower.state import State, draw_ties, initial_state
 
 SANCTION_EVENTS = {Sanction.NONE: "released", Sanction.FINE: "fined",
                    Sanction.DISMISSAL: "dismissed", Sanction.PRISON: "jailed",
                    Sanction.EXECUTION: "executed"}
 MISTAKEN = "mistaken"  # detail of punishments of innocents
+IS_FOREIGN = np.arange(N_ORIGINS) == Origin.FOREIGN  # by origin code
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, n: int, fill: float) -> np.ndarray:
@@ -75,17 +81,49 @@ def _spread(values: np.ndarray, rows: np.ndarray, n: int, fill: float) -> np.nda
     return out
 
 
+class Perception(NamedTuple):
+    """What a faction's men on duty perceive today (mechanisms 1, 2, 4-8): the inputs of
+    their choice. The first arrays are over all the men; the rest over ``weighing``, the
+    men who weigh shirking and leaving (the others serve whatever the risks)."""
+
+    push: np.ndarray           # (men,) disaffection after the fear trigger, plus contagion
+    threshold: np.ndarray      # (men,) personal threshold
+    noise: np.ndarray          # (men,) today's logistic noise
+    weighing: np.ndarray       # positions in the men of those who weigh the ways out
+    barriers: np.ndarray       # (weighing, channels) barrier of each channel, inf if closed
+    stopped: np.ndarray        # (weighing, channels) chance of being stopped on each channel
+    perceived: np.ndarray      # (weighing, channels) perceived risk of each channel
+    shirk_capture: np.ndarray  # (weighing,) daily chance of being caught if he shirks
+    shirk_risk: np.ndarray     # (weighing,) perceived risk of shirking
+
+
+class Choice(NamedTuple):
+    """What each man on duty does today (mechanism 7), over the same men."""
+
+    men: np.ndarray
+    action: np.ndarray         # decision.SERVE, SHIRK or EXIT
+    channel: np.ndarray        # the channel he takes if he leaves
+    stop_chance: np.ndarray    # chance of being stopped on it
+    shirk_capture: np.ndarray  # daily chance of being caught if he shirks
+
+
 class Manpower:
-    """One run of the manpower model: its state, its random streams and its recorder."""
+    """One run of the manpower model: its state, its random streams and its recorder
+    (a ``desertion.engine.model.Run``: one ``step()`` is one day)."""
+
+    steps_per_call = 1
 
     def __init__(self, compiled: Compiled, seed: int) -> None:
-        self.c = compiled
-        self.m = compiled.scenario.mechanisms
+        self.compiled = compiled
+        self.scenario = compiled.scenario
+        self.seed = seed
+        self.params = compiled.mechanisms
         self.streams = Streams(seed)
         self.state: State = initial_state(compiled, self.streams["setup"])
         self.people = self.state.people
         self.units = self.state.units
         self.day = 0
+        self.exposure = exits.channel_exposure(self.params.capture.hide_exposure)
         # set at the start of each day, read by later phases of the same day
         self.strength = self.state.start_strength.copy()  # in the ranks, by faction
         self.on_duty = np.empty(0, dtype=np.int64)
@@ -98,6 +136,24 @@ class Manpower:
             states=STATUS_LABELS, scale=compiled.scale)
         self.recorder.census(0, self.people.group, self.people.status)
 
+    # -- the run, as the engine sees it ----------------------------------------------------
+    @property
+    def steps_done(self) -> int:
+        return self.day
+
+    @property
+    def n_steps(self) -> int:
+        return self.compiled.n_days
+
+    def advance(self, n: int) -> None:
+        for _ in range(n):
+            self.step()
+
+    def meta(self) -> dict[str, object]:
+        return {"agents": len(self.people), "days": self.day,
+                "last_day": (self.scenario.start + dt.timedelta(days=self.day - 1)).isoformat(),
+                "policy_changes": self.policy_log}
+
     # -- bookkeeping ---------------------------------------------------------------------
     @property
     def row(self) -> int:
@@ -109,7 +165,8 @@ class Manpower:
         self.recorder.event(self.row, event, self.people.group[idx], detail=detail)
 
     def move(self, idx: np.ndarray, to: int | np.ndarray, event: str, detail: str = "") -> None:
-        """Move agents ``idx`` to status ``to``, recording the event for each (from, to)."""
+        """Move agents ``idx`` to status ``to``, recording the event for each (from, to) and
+        keeping the census up to date."""
         if len(idx) == 0:
             return
         status = self.people.status
@@ -118,22 +175,23 @@ class Manpower:
         pair = old.astype(np.int64) * 16 + new
         group = self.people.group[idx]
         for key in np.unique(pair):
-            sel = pair == key
-            self.recorder.event(self.row, event, group[sel], detail=detail,
-                                from_state=int(key // 16), to_state=int(key % 16))
+            movers = group[pair == key]
+            source, target = int(key // 16), int(key % 16)
+            self.recorder.event(self.row, event, movers, detail=detail, from_state=source,
+                                to_state=target)
+            self.state.census.move(movers, source, target)
         status[idx] = new
 
     def in_ranks(self) -> np.ndarray:
         """Rows of men serving, shirking or jailed (statuses 1-3) in one pass."""
-        return np.flatnonzero(self.people.status - np.uint8(1) < 3)
+        return np.flatnonzero(in_ranks(self.people.status))
 
     # -- the day -------------------------------------------------------------------------
     def step(self) -> None:
-        d = self.day
         self.apply_policy_switches()
         ranks = self.in_ranks()
         self.strength = np.bincount(self.people.faction[ranks],
-                                    minlength=self.c.factions.n).astype(float)
+                                    minlength=self.compiled.factions.n).astype(float)
         self.release_from_prison(ranks)
         on_duty = ranks[self.people.status[ranks] != Status.JAILED]
         self.combat_attrition(on_duty)
@@ -146,48 +204,43 @@ class Manpower:
         self.recruit_volunteers()
         self.draft_civilians()
         self.reconsider_hiding()
-        ranks = self.in_ranks()
-        strength = np.bincount(self.people.faction[ranks], minlength=self.c.factions.n)
-        shirking = np.bincount(self.people.faction[ranks],
-                               weights=self.people.status[ranks] == Status.SHIRKING,
-                               minlength=self.c.factions.n)
-        self.state.strength_history[d] = strength
-        self.state.exit_history[d] = exits_today
-        self.state.shirking_history[d] = shirking
+        self.store_histories(exits_today)
         self.adapt_policy()
         self.fade_memories()
-        self.recorder.census(self.row, self.people.group, self.people.status)
+        self.take_census()
         self.day += 1
 
     # 1. scheduled policy switches ----------------------------------------------------------
     def apply_policy_switches(self) -> None:
-        for f, change in self.c.calendar.policy_switches.get(self.day, []):
-            self.change_policy(f, change, "scheduled")
+        for f, update in self.compiled.calendar.policy_switches[self.day]:
+            self.change_policy(f, update, "scheduled")
 
-    def change_policy(self, f: int, change: PolicyChange, cause: str) -> None:
-        self.c.policy.apply(f, change, self.c.scale)
-        date = self.c.scenario.start + dt.timedelta(days=self.day)
-        self.policy_log.append({"date": date.isoformat(), "faction": self.c.factions.ids[f],
-                                "cause": cause,
-                                "set": change.model_dump(mode="json", exclude_none=True)})
+    def change_policy(self, f: int, update: PolicyUpdate, cause: str) -> None:
+        """Put ``update`` in force for faction ``f`` and log it (for run.json)."""
+        self.state.policy = self.state.policy.changed(f, update)
+        date = self.scenario.start + dt.timedelta(days=self.day)
+        self.policy_log.append({"date": date.isoformat(),
+                                "faction": self.compiled.factions.ids[f], "cause": cause,
+                                "set": dict(update.logged)})
 
     # 2. prison --------------------------------------------------------------------------
     def release_from_prison(self, ranks: np.ndarray) -> None:
-        p = self.people
-        jailed = ranks[p.status[ranks] == Status.JAILED]
-        done = jailed[p.release_day[jailed] <= self.day]
+        people = self.people
+        jailed = ranks[people.status[ranks] == Status.JAILED]
+        done = jailed[people.release_day[jailed] <= self.day]
         self.move(done, Status.SERVING, "released", "prison")
 
     # 3. combat ---------------------------------------------------------------------------
     def combat_attrition(self, on_duty: np.ndarray) -> None:
-        p, cal, d = self.people, self.c.calendar, self.day
-        serving = on_duty[p.status[on_duty] == Status.SERVING]
-        f = p.faction[serving]
-        risk = attrition.death_probability(self.c.factions.combat_death_rate[f],
-                                           cal.combat[f, d], cal.airstrikes[f, d],
-                                           self.m.attrition.airstrike_lethality)
+        people, calendar, day = self.people, self.compiled.calendar, self.day
+        serving = on_duty[people.status[on_duty] == Status.SERVING]
+        faction = people.faction[serving]
+        risk = attrition.death_probability(self.compiled.factions.combat_death_rate[faction],
+                                           calendar.combat[faction, day],
+                                           calendar.airstrikes[faction, day],
+                                           self.params.attrition.airstrike_lethality)
         killed = serving[self.streams["attrition"].random(len(serving)) < risk]
-        self.units.recent_casualties += np.bincount(p.unit[killed],
+        self.units.recent_casualties += np.bincount(people.unit[killed],
                                                     minlength=len(self.units.faction))
         self.move(killed, Status.KILLED, "killed")
 
@@ -195,151 +248,167 @@ class Manpower:
     def weigh_and_act(self, on_duty: np.ndarray) -> np.ndarray:
         """Mechanisms 1-8 for every man on duty; returns attempts to leave per faction.
 
-        Factions are weighed one after another so that their parameters enter as numbers
-        (no per-agent gathers); the outcomes are then applied for all at once.
+        Factions are weighed one after another (``perceive``, then ``choose``) so that their
+        parameters enter as numbers (no per-agent gathers); the outcomes are then applied
+        for all at once.
         """
-        p, n_factions = self.people, self.c.factions.n
-        faction = p.faction[on_duty]
-        parts = [self.weigh(on_duty[faction == f], int(f))
-                 for f in range(n_factions) if (faction == f).any()]
-        men = np.concatenate([part[0] for part in parts]) if parts else on_duty[:0]
-        action, channel, stop_chance, shirk_capture = (
-            np.concatenate([part[i] for part in parts]) if parts else np.empty(0)
-            for i in range(1, 5))
-        shirking = p.status[men] == Status.SHIRKING
+        people, n_factions = self.people, self.compiled.factions.n
+        faction = people.faction[on_duty]
+        choices = []
+        for f in range(n_factions):
+            men = on_duty[faction == f]
+            if len(men):
+                choices.append(self.choose(men, f, self.perceive(men, f)))
+        if choices:
+            choice = Choice(*(np.concatenate(part) for part in zip(*choices, strict=True)))
+        else:
+            nothing = np.empty(0)
+            choice = Choice(on_duty[:0], nothing, nothing, nothing, nothing)
+        men, action = choice.men, choice.action
+        shirking = people.status[men] == Status.SHIRKING
         self.move(men[(action == decision.SHIRK) & ~shirking], Status.SHIRKING, "shirked")
         self.move(men[(action == decision.SERVE) & shirking], Status.SERVING,
                   "returned_to_duty")
-        self.shirkers_at_risk = (men, shirk_capture)  # for enforcement, step 6
+        self.shirkers_at_risk = (men, choice.shirk_capture)  # for enforcement, step 6
         leave = action == decision.EXIT
-        self.attempt_exits(men[leave], channel[leave].astype(np.intp), stop_chance[leave])
-        return np.bincount(p.faction[men[leave]], minlength=n_factions)
+        self.attempt_exits(men[leave], choice.channel[leave].astype(np.intp),
+                           choice.stop_chance[leave])
+        # counted after the exits, so a defector counts in the faction he joined
+        return np.bincount(people.faction[men[leave]], minlength=n_factions)
 
-    def weigh(self, men: np.ndarray, f: int) -> tuple[np.ndarray, ...]:
-        """Mechanisms 1-8 for faction ``f``'s men on duty: what each does today.
+    def perceive(self, men: np.ndarray, f: int) -> Perception:
+        """What faction ``f``'s men on duty feel and see today (mechanisms 1, 5, 6, 7's mood,
+        8, 2, 4); updates their hardship."""
+        people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
+        unit = people.unit[men]
+        n_units = len(units.faction)
+        members = np.bincount(unit, minlength=n_units)
+        per_member = 1.0 / np.maximum(members[unit], 1)
+        grievance = self.disaffect(men, f, unit, per_member)                # 1
+        spread = self.exit_contagion(men, unit, per_member)                 # 5
+        danger = fear_trigger.danger(calendar.combat[f, day], calendar.airstrikes[f, day])
+        push = fear_trigger.triggered(grievance, danger,                    # 6
+                                      self.params.fear.danger_weight) + spread
+        # 7 (first part): today's mood; only those past a bar weigh the ways out
+        threshold = people.threshold[men]
+        noise_scale = self.params.decision.noise
+        noise = decision.logistic_noise(self.streams["decision"], len(men), noise_scale)
+        weighing = np.flatnonzero(decision.weighs_the_ways_out(
+            push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
+            exits.N_CHANNELS))
+        # 8: the channels open to him, by origin, and their barriers
+        travel_ban = bool(calendar.travel_ban[f, day] or self.state.policy.travel_ban[f])
+        barriers = self.channel_barriers(f, travel_ban)
+        origin = people.origin[men]
+        # 2: those preparing to leave, to count the would-be leavers of each unit
+        preparing = capture_risk.preparing_to_leave(
+            push, exits.lowest_barrier(barriers)[origin], threshold)
+        leaving = capture_risk.would_be_leavers(unit, preparing, n_units)
+        stopped, perceived, shirk_capture, shirk_risk = self.risks(
+            f, travel_ban, unit[weighing], origin[weighing], members, leaving[weighing],
+            spread[weighing])
+        return Perception(push=push, threshold=threshold, noise=noise, weighing=weighing,
+                          barriers=barriers[origin[weighing]], stopped=stopped,
+                          perceived=perceived, shirk_capture=shirk_capture,
+                          shirk_risk=shirk_risk)
 
-        Returns the men, their action, chosen channel, chance of being stopped on it, and
-        their daily chance of being caught if they shirk.
-        """
-        p, fp, pol, cal, m, d = (self.people, self.c.factions, self.c.policy,
-                                 self.c.calendar, self.m, self.day)
-        units = self.units
-        u = p.unit[men]
-        foreign = p.origin[men] == Origin.FOREIGN
-        members = np.bincount(u, minlength=len(units.faction))
-        per_member = 1.0 / np.maximum(members[u], 1)
-
-        # 1. disaffection, with hardship following its drivers
+    def disaffect(self, men: np.ndarray, f: int, unit: np.ndarray, per_member: np.ndarray
+                  ) -> np.ndarray:
+        """Mechanism 1: hardship follows its drivers (stored); returns disaffection."""
+        people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
+        params = self.params.disaffection
         drivers = disaffection.hardship_drivers(
-            fp.base_hardship[f], units.recent_casualties[u] * per_member,
-            cal.airstrikes[f, d], cal.winter[f, d], cal.pay[f, d], cal.momentum[f, d],
-            units.recent_mistaken[u] * per_member,
-            **m.disaffection.model_dump(exclude={"lag_days"}))
-        hardship = disaffection.update_hardship(p.hardship[men], drivers,
-                                                m.disaffection.lag_days)
-        p.hardship[men] = hardship
-        grievance = disaffection.disaffection(hardship, p.commitment[men])
+            self.compiled.factions.base_hardship[f], units.recent_casualties[unit] * per_member,
+            calendar.airstrikes[f, day], calendar.winter[f, day], calendar.pay[f, day],
+            calendar.momentum[f, day], units.recent_mistaken[unit] * per_member, params)
+        hardship = disaffection.update_hardship(people.hardship[men], drivers, params.lag_days)
+        people.hardship[men] = hardship
+        return disaffection.disaffection(hardship, people.commitment[men])
 
-        # 5. contagion from recent exits in his unit and among his ties
-        if p.ties.shape[1]:
-            ties = p.ties[men]
-            tie_share = contagion.tie_exit_share(ties, p.exit_day[np.maximum(ties, 0)], d,
-                                                 m.contagion.memory_days)
+    def exit_contagion(self, men: np.ndarray, unit: np.ndarray, per_member: np.ndarray
+                       ) -> np.ndarray:
+        """Mechanism 5: contagion from recent exits in his unit and among his ties."""
+        people, params = self.people, self.params.contagion
+        if people.ties.shape[1]:
+            ties = people.ties[men]
+            tie_share = contagion.tie_exit_share(ties, people.exit_day[np.maximum(ties, 0)],
+                                                 self.day, params.memory_days)
         else:
             tie_share = np.zeros(len(men))
-        spread = contagion.contagion(units.recent_exits[u] * per_member, tie_share,
-                                     unit_weight=m.contagion.unit_weight,
-                                     tie_weight=m.contagion.tie_weight)
+        return contagion.contagion(self.units.recent_exits[unit] * per_member, tie_share,
+                                   unit_weight=params.unit_weight,
+                                   tie_weight=params.tie_weight)
 
-        # 6. fear trigger: danger turns disaffection into action
-        danger = fear_trigger.danger(cal.combat[f, d], cal.airstrikes[f, d])
-        push = fear_trigger.triggered(grievance, danger, m.fear.danger_weight) + spread
+    def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
+        """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""
+        factions = self.compiled.factions
+        return exits.channel_barriers(
+            IS_FOREIGN, factions.defect_target[f] >= 0, factions.barrier_hide[f],
+            factions.barrier_abroad[f], factions.barrier_home[f], factions.barrier_defect[f],
+            travel_ban, factions.barrier_travel_ban[f])
 
-        # 7. (first part) today's mood: a man whose push, before any cost, stays under both
-        # bars serves today whatever the risks, because the cost of shirking is never
-        # negative and the inclusive cost of leaving never below -noise * log(channels);
-        # only the others weigh the ways out (exact, and much cheaper)
-        threshold = p.threshold[men]
-        noise = decision.logistic_noise(self.streams["decision"], len(men), m.decision.noise)
-        lowest_exit_cost = -m.decision.noise * np.log(exits.N_CHANNELS)
-        weighing = push + noise > np.minimum(m.decision.shirk_ratio * threshold,
-                                             threshold + lowest_exit_cost)
+    def risks(self, f: int, travel_ban: bool, unit: np.ndarray, origin: np.ndarray,
+              members: np.ndarray, leaving: np.ndarray, spread: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mechanisms 2, 8, 4 and 5 for the men who weigh: the chance of being stopped on
+        each channel, its perceived risk, and the same two for shirking.
 
-        # 8. channels open to him and their barriers
-        ban = bool(cal.travel_ban[f, d] or pol.travel_ban[f])
-        can_defect = fp.defect_target[f] >= 0
-        local_barriers = [fp.barrier_hide[f], fp.barrier_abroad[f] + ban * fp.barrier_travel_ban[f]]
-        foreign_barriers = [fp.barrier_home[f]]
-        if can_defect:
-            local_barriers.append(fp.barrier_defect[f])
-            foreign_barriers.append(fp.barrier_defect[f])
-        lowest_barrier = np.where(foreign, min(foreign_barriers), min(local_barriers))
-
-        # 2. capture risk: enforcers over those preparing to leave, himself included
-        preparing = push - lowest_barrier > threshold
-        leaving = np.bincount(u[preparing], minlength=len(members))[u] + ~preparing
-
-        # from here on, only the men who weigh leaving or shirking
-        w = np.flatnonzero(weighing)
-        uw, foreign_w, spread_w = u[w], foreign[w], spread[w]
-        enforcers = capture_risk.enforcers_per_unit(members[uw], fp.watchers_per_unit[f],
-                                                    pol.military_police_share[f])
-        capture = capture_risk.capture_probability(enforcers, leaving[w], m.capture.k,
-                                                   m.capture.rule)
-        barriers = exits.channel_barriers(
-            foreign_w, can_defect, fp.barrier_hide[f], fp.barrier_abroad[f],
-            fp.barrier_home[f], fp.barrier_defect[f], ban, fp.barrier_travel_ban[f])
-        checkpoints = exits.channel_checkpoints(foreign_w, pol.checkpoint[f],
-                                                fp.foreign_visibility[f], ban,
-                                                fp.travel_ban_checkpoint[f])
-        exposure = np.array([m.capture.hide_exposure, 1.0, 1.0, 1.0])
-        stopped = exits.interception(capture[:, None], exposure, checkpoints)
-
-        # 4. deterrence by example, and contagion's emboldening, shape perceived risk
-        fear = self.state.public_fear[f] + units.fear[uw]
+        ``unit``, ``origin``, ``leaving`` (would-be leavers of his unit) and ``spread``
+        (contagion) are each man's; ``members`` the men on duty of every unit.
+        """
+        factions, policy, params = self.compiled.factions, self.state.policy, self.params
+        enforcers = capture_risk.enforcers_per_unit(members[unit], factions.watchers_per_unit[f],
+                                                    policy.military_police_share[f])
+        capture = capture_risk.capture_probability(enforcers, leaving, params.capture.k,
+                                                   params.capture.rule)
+        checkpoints = exits.channel_checkpoints(origin == Origin.FOREIGN, policy.checkpoint[f],
+                                                factions.foreign_visibility[f], travel_ban,
+                                                factions.travel_ban_checkpoint[f])
+        stopped = exits.interception(capture[:, None], self.exposure, checkpoints)
+        fear = self.state.public_fear[f] + self.units.fear[unit]
+        discount = params.contagion.risk_discount
         perceived = contagion.emboldened_risk(
-            deterrence.perceived_risk(stopped, fear[:, None]), spread_w[:, None],
-            m.contagion.risk_discount)
-
-        # 3. expected cost of each channel and of shirking
-        severity = self.severity(pol.sanction[f], pol.prison_days[f])
-        risk_aversion = p.risk_aversion[men[w]]
-        costs = sanctions.expected_cost(risk_aversion[:, None], perceived,
-                                        severity[Offence.DESERTION]) + barriers
-        channel, exit_cost = exits.channel_choice(self.streams["channels"], costs,
-                                                  m.decision.noise)
-        shirk_capture = capture * fp.shirker_detection[f]
+            deterrence.perceived_risk(stopped, fear[:, None]), spread[:, None], discount)
+        shirk_capture = capture * factions.shirker_detection[f]
         shirk_risk = contagion.emboldened_risk(deterrence.perceived_risk(shirk_capture, fear),
-                                               spread_w, m.contagion.risk_discount)
-        shirk_cost = sanctions.expected_cost(risk_aversion, shirk_risk,
+                                               spread, discount)
+        return stopped, perceived, shirk_capture, shirk_risk
+
+    def choose(self, men: np.ndarray, f: int, seen: Perception) -> Choice:
+        """Mechanisms 3, 8 and 7 for faction ``f``'s men on duty: expected costs, the
+        channel each would take, and what each does today (stores his perceived risk)."""
+        people, policy, params = self.people, self.state.policy, self.params
+        weighing = seen.weighing
+        severity = sanctions.severity_table(policy.sanction[f], policy.prison_days[f],
+                                            params.severity)
+        risk_aversion = people.risk_aversion[men[weighing]]
+        costs = sanctions.expected_cost(risk_aversion[:, None], seen.perceived,
+                                        severity[Offence.DESERTION]) + seen.barriers
+        channel, exit_cost = decision.logit_choice(self.streams["channels"], costs,
+                                                   params.decision.noise)
+        shirk_cost = sanctions.expected_cost(risk_aversion, seen.shirk_risk,
                                              severity[Offence.SHIRKING])
         chosen = channel[:, None]
-        p.perceived_risk[men[w]] = np.take_along_axis(perceived, chosen, 1)[:, 0]
-
-        # 7. decision
-        action = decision.decide(push[w], exit_cost, shirk_cost, threshold[w],
-                                 m.decision.shirk_ratio, noise[w])
-        everyone = np.full(len(men), decision.SERVE, dtype=np.int8)
-        everyone[w] = action
-        return (men, everyone, _spread(channel, w, len(men), 0),
-                _spread(np.take_along_axis(stopped, chosen, 1)[:, 0], w, len(men), 0.0),
-                _spread(shirk_capture, w, len(men), 0.0))
-
-    def severity(self, sanction: np.ndarray, prison_days: np.ndarray) -> np.ndarray:
-        s = self.m.severity
-        return sanctions.severity(sanction, prison_days[..., None] if sanction.ndim == 2
-                                  else prison_days, execution=s.execution,
-                                  prison_per_year=s.prison_per_year, fine=s.fine,
-                                  dismissal=s.dismissal)
+        people.perceived_risk[men[weighing]] = np.take_along_axis(seen.perceived, chosen,
+                                                                  1)[:, 0]
+        action = decision.decide(seen.push[weighing], exit_cost, shirk_cost,
+                                 seen.threshold[weighing], params.decision.shirk_ratio,
+                                 seen.noise[weighing])
+        n = len(men)
+        return Choice(men=men, action=_spread(action, weighing, n, decision.SERVE),
+                      channel=_spread(channel, weighing, n, 0),
+                      stop_chance=_spread(np.take_along_axis(seen.stopped, chosen, 1)[:, 0],
+                                          weighing, n, 0.0),
+                      shirk_capture=_spread(seen.shirk_capture, weighing, n, 0.0))
 
     def attempt_exits(self, leavers: np.ndarray, channel: np.ndarray, stop_chance: np.ndarray
                       ) -> None:
         """Mechanism 8: each leaver is stopped (and sanctioned) or escapes by his channel."""
-        p = self.people
+        people = self.people
         for c in Channel:
             self.record("attempted", leavers[channel == c], CHANNEL_LABELS[c])
-        p.exit_day[leavers] = self.day
-        self.units.recent_exits += np.bincount(p.unit[leavers],
+        people.exit_day[leavers] = self.day
+        self.units.recent_exits += np.bincount(people.unit[leavers],
                                                minlength=len(self.units.faction))
         stopped = self.streams["exits"].random(len(leavers)) < stop_chance
         for c in Channel:
@@ -353,96 +422,95 @@ class Manpower:
 
     def defect(self, defectors: np.ndarray) -> None:
         """Defectors leave one faction's books and join the faction that takes them."""
-        p, fp = self.people, self.c.factions
-        source = p.faction[defectors]
+        people, factions, census = self.people, self.compiled.factions, self.state.census
+        source = people.faction[defectors]
         for f in np.unique(source):
             men = defectors[source == f]
-            target = int(fp.defect_target[f])
-            old = p.status[men]
+            target = int(factions.defect_target[f])
+            old = people.status[men]
             for s in np.unique(old):
-                self.recorder.event(self.row, "defected", p.group[men[old == s]],
-                                    detail=fp.ids[target], from_state=int(s),
-                                    to_state=NOWHERE)
-            p.faction[men] = target
-            p.group[men] = 2 * target + p.origin[men]
-            p.status[men] = Status.SERVING
-            self.recorder.event(self.row, "joined", p.group[men], detail="defector",
+                leaving = people.group[men[old == s]]
+                self.recorder.event(self.row, "defected", leaving, detail=factions.ids[target],
+                                    from_state=int(s), to_state=NOWHERE)
+                census.leave(leaving, int(s))
+            people.faction[men] = target
+            people.group[men] = group_of(target, people.origin[men])
+            people.status[men] = Status.SERVING
+            self.recorder.event(self.row, "joined", people.group[men], detail="defector",
                                 from_state=NOWHERE, to_state=Status.SERVING)
+            census.enter(people.group[men], Status.SERVING)
             self.place_in_units(men, target)
 
     def punish(self, men: np.ndarray, offence: Offence, detail: str | None = None) -> None:
-        """Mechanism 9: each caught man gets his faction's sanction for the offence."""
+        """Mechanism 9: each caught man gets his faction's sanction for the offence; the
+        examples it sets frighten others (mechanism 4)."""
         if len(men) == 0:
             return
-        p, pol, d = self.people, self.c.policy, self.day
-        f = p.faction[men].astype(np.intp)
-        sanction = pol.sanction[f, offence]
+        people, policy = self.people, self.state.policy
+        faction = people.faction[men].astype(np.intp)
+        sanction = policy.sanction[faction, offence]
         outcome = enforcement.sanction_outcome(sanction)
         label = detail or OFFENCE_LABELS[offence]
         for s in np.unique(sanction):
             sel = sanction == s
             self.move(men[sel], outcome[sel], SANCTION_EVENTS[Sanction(s)], label)
         jailed = sanction == Sanction.PRISON
-        p.release_day[men[jailed]] = d + pol.prison_days[f[jailed]]
-        # 4. examples: public executions reach the faction, the rest only the unit
-        dt = self.m.deterrence
+        people.release_day[men[jailed]] = self.day + policy.prison_days[faction[jailed]]
         executed = sanction == Sanction.EXECUTION
-        public = executed & (self.streams["enforcement"].random(len(men)) < pol.publicity[f])
-        n_public = np.bincount(f[public], minlength=self.c.factions.n)
-        self.state.public_fear += deterrence.public_fear(n_public, self.strength,
-                                                         dt.public_weight)
-        n_units = len(self.units.faction)
-        self.units.fear += (dt.private_weight
-                            * np.bincount(p.unit[men[executed & ~public]], minlength=n_units)
-                            + dt.prison_weight * np.bincount(p.unit[men[jailed]],
-                                                             minlength=n_units))
+        public = deterrence.made_public(self.streams["enforcement"], executed,
+                                        policy.publicity[faction])
+        faction_fear, unit_fear = deterrence.examples(
+            public, executed, jailed, faction, people.unit[men], self.strength,
+            len(self.units.faction), self.params.deterrence)
+        self.state.public_fear += faction_fear
+        self.units.fear += unit_fear
 
     # 6. enforcement beyond the leavers --------------------------------------------------------
     def enforce(self, on_duty: np.ndarray) -> None:
-        p, fp, pol = self.people, self.c.factions, self.c.policy
+        people, factions, policy = self.people, self.compiled.factions, self.state.policy
         rng = self.streams["enforcement"]
         men, capture = self.shirkers_at_risk
-        shirkers = men[(p.status[men] == Status.SHIRKING)
-                       & (rng.random(len(men)) < capture)]
+        shirkers = men[(people.status[men] == Status.SHIRKING)
+                       & enforcement.caught(rng, capture)]
         self.record("caught", shirkers, "shirking")
         self.punish(shirkers, Offence.SHIRKING)
 
-        serving = on_duty[p.status[on_duty] == Status.SERVING]
-        f = p.faction[serving]
-        draw = rng.random(len(serving))
-        code = fp.code_violation_rate[f]
-        mistaken = enforcement.mistaken_rate_per_fighter(fp.mistaken_rate[f],
-                                                         pol.military_police_share[f])
-        self.punish(serving[draw < code], Offence.CODE)
-        innocents = serving[(draw >= code) & (draw < code + mistaken)]
-        self.units.recent_mistaken += np.bincount(p.unit[innocents],
+        serving = on_duty[people.status[on_duty] == Status.SERVING]
+        faction = people.faction[serving]
+        violators, innocents = enforcement.violations(
+            rng.random(len(serving)), factions.code_violation_rate[faction],
+            enforcement.mistaken_rate_per_fighter(factions.mistaken_rate[faction],
+                                                  policy.military_police_share[faction]))
+        self.punish(serving[violators], Offence.CODE)
+        innocents = serving[innocents]
+        self.units.recent_mistaken += np.bincount(people.unit[innocents],
                                                   minlength=len(self.units.faction))
         self.punish(innocents, Offence.DESERTION, MISTAKEN)
 
     # 7. allied withdrawal -----------------------------------------------------------------
     def withdraw_militias(self, on_duty: np.ndarray) -> None:
-        hazard = self.c.calendar.withdrawal_hazard[:, self.day]
+        hazard = self.compiled.calendar.withdrawal_hazard[:, self.day]
         if not hazard.any():
             return
-        p = self.people
-        men = on_duty[np.isin(p.status[on_duty], (Status.SERVING, Status.SHIRKING))]
-        leave = self.streams["withdrawal"].random(len(men)) < hazard[p.faction[men]]
+        people = self.people
+        men = on_duty[np.isin(people.status[on_duty], (Status.SERVING, Status.SHIRKING))]
+        leave = self.streams["withdrawal"].random(len(men)) < hazard[people.faction[men]]
         self.move(men[leave], Status.RETURNED, "withdrew")
 
     # 8. volunteers ------------------------------------------------------------------------
     def recruit_volunteers(self) -> None:
-        fp, cal, d = self.c.factions, self.c.calendar, self.day
+        factions, calendar = self.compiled.factions, self.compiled.calendar
         rng = self.streams["recruitment"]
-        momentum = cal.momentum[:, d]
-        local = rng.poisson(recruitment.volunteer_rate(fp.local_volunteers_per_day, momentum,
-                                                       fp.momentum_elasticity))
-        foreign = rng.poisson(recruitment.volunteer_rate(fp.foreign_volunteers_per_day,
-                                                         momentum, fp.momentum_elasticity))
+        momentum = calendar.momentum[:, self.day]
+        local = rng.poisson(recruitment.volunteer_rate(factions.local_volunteers_per_day,
+                                                       momentum, factions.momentum_elasticity))
+        foreign = rng.poisson(recruitment.volunteer_rate(factions.foreign_volunteers_per_day,
+                                                         momentum, factions.momentum_elasticity))
         for f in np.flatnonzero(local + foreign):
             for origin, n, entry, commitment in (
-                    (Origin.LOCAL, local[f], Entry.VOLUNTEER, fp.volunteer_commitment[f]),
+                    (Origin.LOCAL, local[f], Entry.VOLUNTEER, factions.volunteer_commitment[f]),
                     (Origin.FOREIGN, foreign[f], Entry.FOREIGN_VOLUNTEER,
-                     fp.foreign_volunteer_commitment[f])):
+                     factions.foreign_volunteer_commitment[f])):
                 if n:
                     self.add_fighters(int(f), int(n), origin, entry,
                                       recruitment.beta_draw(rng, *commitment, int(n)))
@@ -450,100 +518,89 @@ class Manpower:
     def add_fighters(self, f: int, n: int, origin: Origin, entry: Entry,
                      commitment: np.ndarray) -> None:
         """New agents join faction ``f`` from outside the simulated population."""
-        m, rng = self.m, self.streams["recruitment"]
+        traits, rng = self.params.decision, self.streams["recruitment"]
         rows = self.people.append(
             n, status=Status.SERVING, faction=f, origin=origin, entry=entry,
-            group=2 * f + origin, draft_eligible=origin == Origin.LOCAL, commitment=commitment,
-            risk_aversion=recruitment.beta_draw(rng, m.decision.risk_aversion.mean,
-                                                m.decision.risk_aversion.sd, n),
-            hardship=self.c.factions.base_hardship[f],
-            threshold=recruitment.beta_draw(rng, m.decision.threshold.mean,
-                                            m.decision.threshold.sd, n),
+            group=group_of(f, origin), draft_eligible=origin == Origin.LOCAL,
+            commitment=commitment,
+            risk_aversion=recruitment.beta_draw(rng, traits.risk_aversion.mean,
+                                                traits.risk_aversion.sd, n),
+            hardship=self.compiled.factions.base_hardship[f],
+            threshold=recruitment.beta_draw(rng, traits.threshold.mean, traits.threshold.sd,
+                                            n),
             joined_day=self.day)
         men = np.arange(rows.start, rows.stop)
         self.recorder.event(self.row, "joined", self.people.group[men],
                             detail=ENTRY_LABELS[entry], to_state=Status.SERVING)
+        self.state.census.enter(self.people.group[men], Status.SERVING)
         self.place_in_units(men, f)
 
     def place_in_units(self, men: np.ndarray, f: int) -> None:
         """Put newcomers in random units of faction ``f`` and tie them to its fighters."""
-        p, rng = self.people, self.streams["recruitment"]
+        people, rng = self.people, self.streams["recruitment"]
         units = np.flatnonzero(self.units.faction == f)
         if len(units) == 0:
             units = self.units.add(f, 1)
-        p.unit[men] = units[rng.integers(0, len(units), len(men))]
-        p.joined_day[men] = self.day
-        width = p.ties.shape[1]
+        people.unit[men] = units[rng.integers(0, len(units), len(men))]
+        people.joined_day[men] = self.day
+        width = people.ties.shape[1]
         if width:
             comrades = self.comrades.get(f)
             if comrades is None:  # the faction's men on duty this morning
-                comrades = self.comrades[f] = self.on_duty[p.faction[self.on_duty] == f]
-            p.ties[men] = draw_ties(rng, comrades, len(men),
-                                    int(self.c.factions.ties_per_fighter[f]), width)
+                comrades = self.comrades[f] = self.on_duty[people.faction[self.on_duty] == f]
+            people.ties[men] = draw_ties(rng, comrades, len(men),
+                                         int(self.compiled.factions.ties_per_fighter[f]),
+                                         width)
 
     # 9. conscription and evasion ------------------------------------------------------------
     def draft_civilians(self) -> None:
-        p, fp, pol, cal, d = (self.people, self.c.factions, self.c.policy, self.c.calendar,
-                              self.day)
-        gap = withdrawal.side_gap(self.strength, self.state.start_strength, fp.side)
+        people, factions, calendar = self.people, self.compiled.factions, self.compiled.calendar
+        policy, params, day = self.state.policy, self.params.evasion, self.day
+        gap = withdrawal.side_gap(self.strength, self.state.start_strength, factions.side)
         rng = self.streams["draft"]
+        yesterday = self.state.census.yesterday
         for f, first, end in self.state.civilian_blocks:
-            group = 2 * f + Origin.LOCAL
-            at_home = max(int(self.recorder.counts[self.day, group, Status.CIVILIAN]), 1)
-            notices = rng.poisson(recruitment.callups(pol.callups_per_day[f],
-                                                      cal.callup_quota[f, d], gap[f],
-                                                      fp.gap_response[f]))
-            sweep = rng.poisson(pol.sweep_per_day[f] + cal.sweep_quota[f, d])
-            pressure = (notices + sweep) / at_home
-            called = self.sample_civilians(rng, first, end, notices, at_home)
+            at_home = max(int(yesterday[group_of(f, Origin.LOCAL), Status.CIVILIAN]), 1)
+            notices = rng.poisson(recruitment.callups(policy.callups_per_day[f],
+                                                      calendar.callup_quota[f, day], gap[f],
+                                                      factions.gap_response[f]))
+            sweep = rng.poisson(policy.sweep_per_day[f] + calendar.sweep_quota[f, day])
+            pressure = evasion.draft_pressure(notices, sweep, at_home)
+            called = recruitment.called_up(rng, people.status, first, end, notices, at_home)
             self.evade(called, f, drafted=np.ones(len(called)), pressure=pressure,
                        detail="callup")
-            rate = min(1.0, self.m.evasion.consider_rate
-                       + self.m.evasion.pressure_weight * pressure)
+            rate = evasion.reconsider_rate(pressure, params.consider_rate,
+                                           params.pressure_weight)
             thinking = first + bernoulli_indices(rng, end - first, rate)
-            thinking = thinking[p.status[thinking] == Status.CIVILIAN]
+            thinking = thinking[people.status[thinking] == Status.CIVILIAN]
             drafted = evasion.draft_chance(np.full(len(thinking), pressure),
-                                           self.m.evasion.horizon_days)
-            self.evade(thinking, f, drafted=drafted,
-                       pressure=pressure, detail="pressure")
+                                           params.horizon_days)
+            self.evade(thinking, f, drafted=drafted, pressure=pressure, detail="pressure")
             if sweep:
                 self.sweep(f, sweep)
 
-    def sample_civilians(self, rng: np.random.Generator, first: int, end: int, k: int,
-                         at_home: int) -> np.ndarray:
-        """``k`` distinct random civilians still at home in rows [first, end)."""
-        if k <= 0 or end <= first:
-            return np.empty(0, dtype=np.int64)
-        share_home = at_home / (end - first)
-        draws = first + rng.integers(0, end - first, int(1.2 * k / max(share_home, 1e-3)) + 8)
-        _, first_seen = np.unique(draws, return_index=True)
-        draws = draws[np.sort(first_seen)]  # distinct, in random order
-        return draws[self.people.status[draws] == Status.CIVILIAN][:k]
-
     def hiding_costs(self, men: np.ndarray, f: int | np.ndarray, drafted: np.ndarray,
                      pressure: float | np.ndarray) -> np.ndarray:
-        """Mechanism 12's costs of staying, hiding and fleeing for ``men``."""
-        p, fp, pol, cal, ev, d = (self.people, self.c.factions, self.c.policy,
-                                  self.c.calendar, self.m.evasion, self.day)
-        f = np.broadcast_to(np.asarray(f, dtype=np.intp), men.shape)
-        severity = self.severity(pol.sanction[f], pol.prison_days[f])
-        deserter = p.entry[men] != Entry.NONE
-        caught_severity = np.where(deserter, severity[:, Offence.DESERTION],
-                                   severity[:, Offence.EVASION])
-        employee_penalty = (p.state_employee[men] & cal.employee_sanctions[f, d]) * (
-            self.m.severity.dismissal + self.m.severity.fine)
-        ban = cal.travel_ban[f, d] | pol.travel_ban[f]
-        border = np.minimum(1.0, pol.checkpoint[f] + ban * fp.travel_ban_checkpoint[f])
-        service = evasion.service_cost(p.commitment[men],
-                                       fear_trigger.danger(cal.combat[f, d],
-                                                           cal.airstrikes[f, d]),
-                                       ev.service_cost)
-        sweep_chance = ev.hiding_detection * evasion.draft_chance(
-            np.broadcast_to(pressure, men.shape), ev.horizon_days)
-        return evasion.choice_costs(
-            service, drafted, p.risk_aversion[men], sweep_chance, employee_penalty, border,
-            caught_severity, hide_barrier=ev.hide_barrier,
-            abroad_barrier=ev.abroad_barrier + ban * fp.barrier_travel_ban[f])
+        """Mechanism 12's costs of staying, hiding and fleeing for ``men`` of faction(s)
+        ``f``: the inputs gathered, the costs assembled by ``evasion.hiding_costs``."""
+        people, factions, calendar = self.people, self.compiled.factions, self.compiled.calendar
+        policy, severity, day = self.state.policy, self.params.severity, self.day
+        faction = np.broadcast_to(np.asarray(f, dtype=np.intp), men.shape)
+        return evasion.hiding_costs(
+            commitment=people.commitment[men], risk_aversion=people.risk_aversion[men],
+            deserter=people.entry[men] != Entry.NONE,
+            severity=sanctions.severity_table(policy.sanction[faction],
+                                              policy.prison_days[faction], severity),
+            sanctioned_employee=people.state_employee[men]
+            & calendar.employee_sanctions[faction, day],
+            employee_severity=severity.dismissal + severity.fine,
+            danger=fear_trigger.danger(calendar.combat[faction, day],
+                                       calendar.airstrikes[faction, day]),
+            travel_ban=calendar.travel_ban[faction, day] | policy.travel_ban[faction],
+            checkpoint=policy.checkpoint[faction],
+            ban_checkpoint=factions.travel_ban_checkpoint[faction],
+            ban_barrier=factions.barrier_travel_ban[faction], drafted=drafted,
+            pressure=pressure, params=self.params.evasion)
 
     def evade(self, men: np.ndarray, f: int, drafted: np.ndarray, pressure: float,
               detail: str) -> None:
@@ -551,25 +608,26 @@ class Manpower:
         if len(men) == 0:
             return
         costs = self.hiding_costs(men, f, drafted, pressure)
-        choice = evasion.logit_choice(self.streams["draft"], costs, self.m.evasion.noise)
+        choice, _ = decision.logit_choice(self.streams["draft"], costs,
+                                          self.params.evasion.noise)
         hide = men[choice == evasion.HIDE]
         self.move(hide, Status.HIDING, "went_into_hiding", detail)
-        if self.c.calendar.employee_sanctions[f, self.day]:
+        if self.compiled.calendar.employee_sanctions[f, self.day]:
             self.record("dismissed", hide[self.people.state_employee[hide]], "evasion")
         self.move(men[choice == evasion.FLEE], Status.ABROAD, "fled_abroad", detail)
         if detail == "callup":
             self.conscript(men[choice == evasion.STAY], f, Entry.CONSCRIPT,
-                           self.c.factions.conscript_commitment_factor[f], "callup")
+                           self.compiled.factions.conscript_commitment_factor[f], "callup")
 
     def conscript(self, men: np.ndarray, f: int, entry: Entry, commitment_factor: float,
                   detail: str) -> None:
         if len(men) == 0:
             return
-        p = self.people
-        p.commitment[men] *= commitment_factor
-        p.entry[men] = entry
-        p.faction[men] = f
-        p.group[men] = 2 * f + p.origin[men]
+        people = self.people
+        people.commitment[men] *= commitment_factor
+        people.entry[men] = entry
+        people.faction[men] = f
+        people.group[men] = group_of(f, people.origin[men])
         self.move(men, Status.SERVING, "conscripted" if entry == Entry.CONSCRIPT
                   else "dragooned", detail)
         self.place_in_units(men, f)
@@ -582,81 +640,101 @@ class Manpower:
         men in hiding weighted by detection (yesterday's census). Drawn sparsely: the cost
         grows with the quota, not with the population.
         """
-        p, rng = self.people, self.streams["draft"]
-        detection = self.m.evasion.hiding_detection
-        census = self.recorder.counts[self.day]
-        at_home = census[2 * f + Origin.LOCAL, Status.CIVILIAN]
-        hiding = census[[2 * f + Origin.LOCAL, 2 * f + Origin.FOREIGN], Status.HIDING].sum()
-        rate = min(1.0, quota / max(at_home + detection * hiding, 1.0))
-        rows = bernoulli_indices(rng, len(p), rate)
-        status, mine = p.status[rows], p.faction[rows] == f
-        home = mine & (status == Status.CIVILIAN) & p.draft_eligible[rows]
-        found = mine & (status == Status.HIDING) & (rng.random(len(rows)) < detection)
+        people, rng = self.people, self.streams["draft"]
+        detection = self.params.evasion.hiding_detection
+        yesterday = self.state.census.yesterday
+        local, foreign = group_of(f, Origin.LOCAL), group_of(f, Origin.FOREIGN)
+        rate = recruitment.sweep_rate(quota, yesterday[local, Status.CIVILIAN],
+                                      yesterday[[local, foreign], Status.HIDING].sum(),
+                                      detection)
+        rows = bernoulli_indices(rng, len(people), rate)
+        home, found = recruitment.swept(rng, people.status[rows], people.faction[rows] == f,
+                                        people.draft_eligible[rows], detection)
         taken = rows[home | found]
-        deserters = taken[p.entry[taken] != Entry.NONE]
+        deserters = taken[people.entry[taken] != Entry.NONE]
         self.record("caught", deserters, "sweep")
         self.punish(deserters, Offence.DESERTION)
-        evaders = taken[found[home | found] & (p.entry[taken] == Entry.NONE)]
-        self.conscript(taken[p.entry[taken] == Entry.NONE], f, Entry.DRAGOONED,
-                       self.c.factions.dragooned_commitment_factor[f], "sweep")
+        evaders = taken[found[home | found] & (people.entry[taken] == Entry.NONE)]
+        self.conscript(taken[people.entry[taken] == Entry.NONE], f, Entry.DRAGOONED,
+                       self.compiled.factions.dragooned_commitment_factor[f], "sweep")
         self.punish(evaders, Offence.EVASION)  # dragooned, and sanctioned for hiding
 
     # 10. men in hiding --------------------------------------------------------------------
     def reconsider_hiding(self) -> None:
-        p, cal, d = self.people, self.c.calendar, self.day
+        """Men in hiding may flee abroad (mechanism 12), deserters among them return under
+        an amnesty (mechanism 14); both drawn from the stream ``hiding``."""
         rng = self.streams["hiding"]
-        n = len(p)
-        # flight abroad from hiding: a sparse sample of everyone, kept if in hiding
-        men = bernoulli_indices(rng, n, self.m.evasion.hide_to_abroad_rate)
-        men = men[p.status[men] == Status.HIDING]
+        n = len(self.people)
+        self.flee_from_hiding(rng, n)
+        self.return_under_amnesty(rng, n)
+
+    def flee_from_hiding(self, rng: np.random.Generator, n: int) -> None:
+        """A sparse sample of everyone, kept if in hiding, weighs flight abroad."""
+        people = self.people
+        men = bernoulli_indices(rng, n, self.params.evasion.hide_to_abroad_rate)
+        men = men[people.status[men] == Status.HIDING]
         if len(men):
-            f = p.faction[men].astype(np.intp)
-            costs = self.hiding_costs(men, f, np.zeros(len(men)), 0.0)
+            faction = people.faction[men].astype(np.intp)
+            costs = self.hiding_costs(men, faction, np.zeros(len(men)), 0.0)
             costs[:, evasion.STAY] = np.inf  # a man in hiding cannot simply go home
-            choice = evasion.logit_choice(rng, costs, self.m.evasion.noise)
+            choice, _ = decision.logit_choice(rng, costs, self.params.evasion.noise)
             self.move(men[choice == evasion.FLEE], Status.ABROAD, "fled_abroad", "hiding")
-        # 14. amnesty: deserters in hiding may come back without sanction
-        rate = cal.amnesty_rate[:, d]
-        if rate.any():
-            men = bernoulli_indices(rng, n, float(rate.max()))
-            men = men[(p.status[men] == Status.HIDING) & (p.entry[men] != Entry.NONE)]
-            f = p.faction[men].astype(np.intp)
-            keep = rng.random(len(men)) * rate.max() < rate[f]
-            accept = rng.random(len(men)) < amnesty.return_probability(p.hardship[men],
-                                                                       p.commitment[men])
-            back = men[keep & accept]
-            for faction in np.unique(p.faction[back]):
-                returning = back[p.faction[back] == faction]
-                self.move(returning, Status.SERVING, "returned_amnesty")
-                self.place_in_units(returning, int(faction))
+
+    def return_under_amnesty(self, rng: np.random.Generator, n: int) -> None:
+        """Deserters in hiding may come back without sanction while an amnesty runs."""
+        people = self.people
+        rate = self.compiled.calendar.amnesty_rate[:, self.day]
+        if not rate.any():
+            return
+        men = bernoulli_indices(rng, n, float(rate.max()))
+        men = men[(people.status[men] == Status.HIDING) & (people.entry[men] != Entry.NONE)]
+        faction = people.faction[men].astype(np.intp)
+        keep = amnesty.thinned(rng, rate[faction], rate.max())
+        accept = amnesty.accepts(rng, people.hardship[men], people.commitment[men])
+        back = men[keep & accept]
+        for f in np.unique(people.faction[back]):
+            returning = back[people.faction[back] == f]
+            self.move(returning, Status.SERVING, "returned_amnesty")
+            self.place_in_units(returning, int(f))
+
+    # end of the day ---------------------------------------------------------------------
+    def store_histories(self, exits_today: np.ndarray) -> None:
+        """Strength, attempts to leave and shirkers of each faction today (for phase 11)."""
+        people, n_factions, state = self.people, self.compiled.factions.n, self.state
+        ranks = self.in_ranks()
+        faction = people.faction[ranks]
+        state.strength_history[self.day] = np.bincount(faction, minlength=n_factions)
+        state.exit_history[self.day] = exits_today
+        state.shirking_history[self.day] = np.bincount(
+            faction, weights=people.status[ranks] == Status.SHIRKING, minlength=n_factions)
 
     # 11. adaptive policy ------------------------------------------------------------------
     def adapt_policy(self) -> None:
-        st, d = self.state, self.day
-        for rule in self.c.rules:
-            if rule.fired and rule.rule.once:
+        state, day = self.state, self.day
+        for i, rule in enumerate(self.compiled.rules):
+            if state.fired[i] and rule.once:
                 continue
-            f, r = rule.faction, rule.rule
-            window = slice(max(0, d + 1 - r.window_days), d + 1)
-            match r.metric:
-                case "desertion_rate":
-                    value = policy.desertion_rate(st.exit_history[window, f],
-                                                  st.strength_history[window, f])
-                case "strength_ratio":
-                    value = st.strength_history[d, f] / max(st.start_strength[f], 1.0)
-                case _:  # shirking_share
-                    value = st.shirking_history[d, f] / max(st.strength_history[d, f], 1.0)
-            if policy.crossed(value, r.above, r.below):
-                self.change_policy(f, r.set, f"rule: {r.metric} = {value:.4g}")
-                rule.fired = True
+            value = policy.metric_value(
+                rule.metric, rule.faction, day, rule.window_days, exits=state.exit_history,
+                strength=state.strength_history, shirking=state.shirking_history,
+                start_strength=state.start_strength)
+            if policy.crossed(value, rule.above, rule.below):
+                self.change_policy(rule.faction, rule.update,
+                                   f"rule: {rule.metric} = {value:.4g}")
+                state.fired[i] = True
 
-    # 12. memories fade ----------------------------------------------------------------------
+    # 12. memories fade; the census ---------------------------------------------------------
     def fade_memories(self) -> None:
-        m, units = self.m, self.units
-        keep = np.exp(-1.0 / m.contagion.memory_days)
+        params, units = self.params, self.units
+        keep = contagion.memory_retention(params.contagion.memory_days)
         units.recent_exits *= keep
         units.recent_casualties *= keep
         units.recent_mistaken *= keep
-        units.fear = deterrence.decay(units.fear, m.deterrence.half_life_days)
+        units.fear = deterrence.decay(units.fear, params.deterrence.half_life_days)
         self.state.public_fear = deterrence.decay(self.state.public_fear,
-                                                  m.deterrence.half_life_days)
+                                                  params.deterrence.half_life_days)
+
+    def take_census(self) -> None:
+        """The census the next day reads (kept from the day's flows), and the recorder's."""
+        self.state.census.close_day()
+        self.recorder.census(self.row, self.people.group, self.people.status)

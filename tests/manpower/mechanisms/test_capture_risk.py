@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desertion.manpower.mechanisms.capture_risk import capture_probability, enforcers_per_unit
+from desertion.manpower.mechanisms.capture_risk import (
+    capture_probability,
+    enforcers_per_unit,
+    preparing_to_leave,
+    would_be_leavers,
+)
 
 enforcers = st.floats(0, 50, allow_nan=False)
 leavers = st.integers(1, 200)
@@ -75,3 +80,28 @@ def test_enforcers_per_unit() -> None:
     out = enforcers_per_unit(np.array([0, 10, 100]), np.array([0.3, 0.3, 0.3]),
                              np.array([0.0, 0.1, 0.02]))
     np.testing.assert_allclose(out, [0.3, 1.3, 2.3])
+
+
+# -- who prepares to leave, and the would-be leavers of each unit ---------------------------
+
+def test_preparing_to_leave_is_push_past_threshold_by_more_than_the_lowest_barrier() -> None:
+    push = np.array([0.5, 0.5, 0.5, 0.8, 0.75])
+    barrier = np.array([0.1, 0.2, 0.3, np.inf, 0.25])
+    threshold = np.array([0.25, 0.25, 0.25, 0.25, 0.5])
+    # 0.4 > 0.25; 0.3 > 0.25; 0.2 < 0.25; no open channel; 0.5 == 0.5 (strict)
+    np.testing.assert_array_equal(preparing_to_leave(push, barrier, threshold),
+                                  [True, True, False, False, False])
+
+
+def test_would_be_leavers_count_the_unit_and_himself() -> None:
+    unit = np.array([0, 0, 0, 1, 1, 2])
+    preparing = np.array([True, True, False, False, True, False])
+    # unit 0 has two preparing, unit 1 one, unit 2 none; a man not preparing adds himself
+    np.testing.assert_array_equal(would_be_leavers(unit, preparing, 4), [2, 2, 3, 2, 1, 1])
+
+
+def test_would_be_leavers_never_below_one_and_empty() -> None:
+    unit = np.array([3, 3, 1])
+    for preparing in ([False, False, False], [True, True, True], [True, False, True]):
+        assert (would_be_leavers(unit, np.array(preparing), 5) >= 1).all()
+    assert len(would_be_leavers(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 2)) == 0

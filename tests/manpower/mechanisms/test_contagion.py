@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desertion.manpower.mechanisms.contagion import contagion, emboldened_risk, tie_exit_share
+from desertion.manpower.mechanisms.contagion import (
+    contagion,
+    emboldened_risk,
+    memory_retention,
+    tie_exit_share,
+)
 
 NEVER = np.iinfo(np.int16).min
 
@@ -65,3 +70,9 @@ def test_no_contagion_no_emboldening() -> None:
     risk = np.array([0.1, 0.9])
     np.testing.assert_array_equal(emboldened_risk(risk, np.zeros(2), 2.0), risk)
     np.testing.assert_array_equal(emboldened_risk(risk, np.ones(2), 1.0), 0.0)
+
+
+def test_memory_retention_leaves_one_over_e_after_the_memory() -> None:
+    assert memory_retention(14.0) == pytest.approx(np.exp(-1 / 14))
+    assert memory_retention(14.0) ** 14 == pytest.approx(np.exp(-1.0))
+    assert 0.0 < memory_retention(0.5) < memory_retention(30.0) < 1.0

@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desertion.manpower.mechanisms.decision import EXIT, SERVE, SHIRK, decide, logistic_noise
+from desertion.manpower.mechanisms.decision import (
+    EXIT,
+    SERVE,
+    SHIRK,
+    cheapest,
+    decide,
+    logistic_noise,
+    logit_choice,
+    weighs_the_ways_out,
+)
 
 x = st.floats(0, 2, allow_nan=False)
 
@@ -88,3 +97,67 @@ def test_noise_makes_identical_agents_differ() -> None:
     assert set(np.unique(action)) == {SERVE, SHIRK, EXIT}
     # at the exit bar exactly, half leave
     assert (action == EXIT).mean() == pytest.approx(0.5, abs=0.02)
+
+
+# -- who weighs the ways out -------------------------------------------------------------------
+
+def weighs(push: float, threshold: float = 0.28, ratio: float = 1.0, scale: float = 0.0,
+           noise: float = 0.0) -> bool:
+    return bool(weighs_the_ways_out(np.array([push]), np.array([noise]), np.array([threshold]),
+                                    ratio, scale, 4)[0])
+
+
+def test_weighs_the_ways_out_by_hand() -> None:
+    assert weighs(0.3) and not weighs(0.2)
+    assert weighs(0.2, scale=0.1)           # 0.2 > 0.28 - 0.1 log 4 = 0.141
+    assert weighs(0.2, ratio=0.5)           # 0.2 > 0.5 x 0.28
+    assert weighs(0.2, noise=0.1)           # noise counts with the push
+    assert not weighs(0.75, threshold=0.75)  # strict
+
+
+@given(x, x, x, st.floats(0, 1), st.floats(0, 0.2), st.floats(-0.5, 0.5),
+       st.lists(st.floats(0, 2), min_size=4, max_size=4))
+def test_who_does_not_weigh_serves_whatever_the_costs(
+        push: float, shirk_cost: float, threshold: float, ratio: float, scale: float,
+        noise: float, channel_costs: list[float]) -> None:
+    """The shortcut is exact: shirk cost >= 0, inclusive exit cost >= -scale x log 4."""
+    costs = np.array([channel_costs])
+    _, exit_cost = logit_choice(np.random.default_rng(0), costs, scale)
+    if not weighs(push, threshold, ratio, scale, noise):
+        assert act(push, float(exit_cost[0]), shirk_cost, threshold, ratio, noise) == SERVE
+
+
+# -- the one logit chooser (exit channels, and civilians' report, hide or flee) ------------------
+
+def test_logit_choice_at_noise_zero_is_the_cheapest_without_drawing() -> None:
+    costs = np.array([[0.3, 0.1, np.inf, 0.2], [0.2, 0.2, 0.1, 0.1], [np.inf, 0.5, 0.5, 1.0]])
+    for noise in (0.0, -1.0):
+        rng, twin = np.random.default_rng(0), np.random.default_rng(0)
+        choice, cost = logit_choice(rng, costs, noise)
+        np.testing.assert_array_equal(choice, [1, 2, 1])  # the first cheapest on ties
+        np.testing.assert_array_equal(cost, [0.1, 0.1, 0.5])
+        assert rng.random() == twin.random()  # no random number drawn
+
+
+def test_cheapest() -> None:
+    choice, cost = cheapest(np.array([[0.4, 0.3, 0.3], [0.0, 1.0, np.inf]]))
+    np.testing.assert_array_equal(choice, [1, 0])
+    np.testing.assert_array_equal(cost, [0.3, 0.0])
+
+
+def test_logit_choice_one_uniform_per_row_by_hand() -> None:
+    """Two options of equal cost: the second when the row's uniform is past one half; a
+    closed option (inf) never, and the inclusive cost is -noise log(sum exp(-cost/noise))."""
+    n = 1000
+    costs = np.tile([0.2, np.inf, 0.2], (n, 1))
+    rng, twin = np.random.default_rng(4), np.random.default_rng(4)
+    choice, inclusive = logit_choice(rng, costs, 0.1)
+    np.testing.assert_array_equal(choice, np.where(twin.random(n) * 2.0 > 1.0, 2, 0))
+    np.testing.assert_allclose(inclusive, 0.2 - 0.1 * np.log(2.0))
+    assert rng.random() == twin.random()
+
+
+def test_logit_choice_empty() -> None:
+    for noise in (0.0, 0.1):
+        choice, cost = logit_choice(np.random.default_rng(0), np.empty((0, 3)), noise)
+        assert choice.shape == cost.shape == (0,)

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desertion.manpower.mechanisms.deterrence import decay, perceived_risk, public_fear
+from desertion.manpower.compile import DeterrenceParams
+from desertion.manpower.mechanisms.deterrence import (
+    decay,
+    examples,
+    made_public,
+    perceived_risk,
+    public_fear,
+)
 
 probabilities = st.floats(0, 1, allow_nan=False)
 fears = st.floats(0, 20, allow_nan=False)
@@ -61,3 +68,50 @@ def test_public_fear_per_thousand_fighters() -> None:
         public_fear(np.array([1]), np.array([1000.0]), 0.3)[0])
     # an empty faction does not divide by zero
     assert np.isfinite(public_fear(np.array([1]), np.array([0.0]), 0.1)).all()
+
+
+# -- who sees which punishment ---------------------------------------------------------------
+
+def test_made_public_only_executions_at_the_publicity_rate() -> None:
+    executed = np.array([True, False] * 10_000)
+    rng = np.random.default_rng(0)
+    assert not made_public(rng, executed, np.zeros(len(executed))).any()
+    np.testing.assert_array_equal(made_public(rng, executed, np.ones(len(executed))),
+                                  executed)
+    public = made_public(rng, executed, np.full(len(executed), 0.3))
+    assert not public[~executed].any()
+    assert public[executed].mean() == pytest.approx(0.3, abs=0.02)
+
+
+def test_made_public_draws_once_per_punished_man() -> None:
+    rng, twin = np.random.default_rng(1), np.random.default_rng(1)
+    executed = np.array([True, False, False, True, False])
+    public = made_public(rng, executed, np.full(5, 0.5))
+    np.testing.assert_array_equal(public, executed & (twin.random(5) < 0.5))
+    assert rng.random() == twin.random()  # the same number of draws
+
+
+WEIGHTS = DeterrenceParams(public_weight=0.1, private_weight=0.5, prison_weight=0.2,
+                           half_life_days=30.0)
+
+
+def test_examples_reach_the_faction_or_only_the_unit() -> None:
+    # man 0: executed in public (faction 0); man 1: executed in private in unit 2;
+    # men 2 and 3: jailed, in units 2 and 1; man 4: fined (frightens nobody)
+    public = np.array([True, False, False, False, False])
+    executed = np.array([True, True, False, False, False])
+    jailed = np.array([False, False, True, True, False])
+    faction = np.array([0, 1, 1, 0, 1])
+    unit = np.array([0, 2, 2, 1, 0])
+    faction_fear, unit_fear = examples(public, executed, jailed, faction, unit,
+                                       np.array([2000.0, 500.0]), 3, WEIGHTS)
+    np.testing.assert_allclose(faction_fear, [0.1 * 1000 / 2000, 0.0])
+    np.testing.assert_allclose(unit_fear, [0.0, 0.2, 0.5 + 0.2])
+
+
+def test_no_examples_no_fear() -> None:
+    none = np.zeros(3, dtype=bool)
+    faction_fear, unit_fear = examples(none, none, none, np.zeros(3, dtype=np.intp),
+                                       np.zeros(3, dtype=np.intp), np.ones(2), 4, WEIGHTS)
+    np.testing.assert_array_equal(faction_fear, [0.0, 0.0])
+    np.testing.assert_array_equal(unit_fear, np.zeros(4))

@@ -7,21 +7,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desertion.manpower.compile import DisaffectionParams
 from desertion.manpower.mechanisms.disaffection import (
     disaffection,
     hardship_drivers,
     update_hardship,
 )
 
-W = {"casualty_weight": 3.0, "airstrike_weight": 0.1, "winter_weight": 0.05,
-     "pay_weight": 0.5, "momentum_weight": 0.1, "mistaken_weight": 2.0}
+W = DisaffectionParams(lag_days=30.0, casualty_weight=3.0, airstrike_weight=0.1,
+                       winter_weight=0.05, pay_weight=0.5, momentum_weight=0.1,
+                       mistaken_weight=2.0)
 BASE = {"base": 0.2, "casualties": 0.0, "airstrikes": 0.0, "winter": 0.0, "pay": 1.0,
         "momentum": 0.0, "mistaken": 0.0}
 
 
 def drivers(**changes: float) -> float:
     values = {k: np.array([v]) for k, v in {**BASE, **changes}.items()}
-    return float(hardship_drivers(**values, **W)[0])
+    return float(hardship_drivers(**values, weights=W)[0])
 
 
 def test_base_level_without_drivers() -> None:

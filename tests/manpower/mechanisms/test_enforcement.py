@@ -10,6 +10,7 @@ from desertion.manpower.mechanisms.enforcement import (
     caught,
     mistaken_rate_per_fighter,
     sanction_outcome,
+    violations,
 )
 
 
@@ -37,3 +38,17 @@ def test_caught_edges_and_rate() -> None:
 def test_mistaken_rate_scales_with_the_police() -> None:
     out = mistaken_rate_per_fighter(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.02, 0.02]))
     np.testing.assert_allclose(out, [0.0, 0.01, 0.0])
+
+
+def test_violations_and_mistakes_from_one_draw() -> None:
+    draw = np.array([0.001, 0.004, 0.0055, 0.5, 0.005])
+    code, mistaken = np.full(5, 0.005), np.full(5, 0.001)
+    violators, innocents = violations(draw, code, mistaken)
+    np.testing.assert_array_equal(violators, [True, True, False, False, False])
+    np.testing.assert_array_equal(innocents, [False, False, True, False, True])
+    assert not (violators & innocents).any()
+
+
+def test_no_rates_no_punishment() -> None:
+    violators, innocents = violations(np.array([0.0, 0.3]), np.zeros(2), np.zeros(2))
+    assert not violators.any() and not innocents.any()

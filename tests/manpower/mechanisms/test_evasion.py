@@ -7,15 +7,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desertion.manpower.compile import EvasionParams
+from desertion.manpower.mechanisms import decision
 from desertion.manpower.mechanisms.evasion import (
     FLEE,
     HIDE,
     STAY,
     choice_costs,
     draft_chance,
-    logit_choice,
+    draft_pressure,
+    hiding_costs,
+    reconsider_rate,
     service_cost,
 )
+
+
+def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float) -> np.ndarray:
+    """The civilians' choice: the decision's logit chooser (its option only)."""
+    return decision.logit_choice(rng, costs, noise)[0]
 
 
 def test_service_cost_falls_with_commitment_and_rises_with_danger() -> None:
@@ -97,3 +106,48 @@ def test_a_dearer_border_shifts_choices_away_from_flight() -> None:
     open_border, closed = shares(costs(n, abroad=0.2)), shares(costs(n, abroad=0.45))
     assert closed[FLEE] < open_border[FLEE]
     assert closed[HIDE] > open_border[HIDE]
+
+
+# -- draft pressure, reconsideration and the assembly of the costs ---------------------------
+
+def test_draft_pressure_and_reconsider_rate() -> None:
+    assert draft_pressure(3, 2, 50) == pytest.approx(0.1)
+    assert draft_pressure(0, 0, 1) == 0.0
+    assert reconsider_rate(0.0001, 0.001, 100.0) == pytest.approx(0.011)
+    assert reconsider_rate(0.1, 0.0005, 200.0) == 1.0  # capped
+
+
+PARAMS = EvasionParams(consider_rate=0.0005, pressure_weight=200.0, service_cost=0.4,
+                       hide_barrier=0.3, abroad_barrier=0.22, horizon_days=365.0,
+                       hiding_detection=0.3, noise=0.03, hide_to_abroad_rate=0.002)
+# severity of the faction's sanctions: desertion, shirking, code, evasion
+SEVERITY = np.array([[0.9, 0.1, 0.2, 0.4]])
+
+
+def one_man(deserter: bool = False, pressure: float = 0.0, employee: bool = True,
+            ban: bool = True) -> np.ndarray:
+    return hiding_costs(
+        commitment=np.array([0.5]), risk_aversion=np.array([0.5]),
+        deserter=np.array([deserter]), severity=SEVERITY,
+        sanctioned_employee=np.array([employee]), employee_severity=0.2,
+        danger=np.array([1.0]), travel_ban=np.array([ban]), checkpoint=np.array([0.1]),
+        ban_checkpoint=np.array([0.3]), ban_barrier=np.array([0.25]),
+        drafted=np.array([1.0]), pressure=pressure, params=PARAMS)[0]
+
+
+def test_hiding_costs_by_hand() -> None:
+    # service = 0.4 (1 - 0.5)(1 + 1) = 0.4; caught = 0.4 + 0.5 x 0.4 (evasion) = 0.6
+    # STAY = 0.4; HIDE = 0.3 + 0 (no pressure) + 0.2 (employee);
+    # FLEE = 0.22 + 0.25 (ban) + min(1, 0.1 + 0.3) x 0.6
+    np.testing.assert_allclose(one_man(), [0.4, 0.5, 0.22 + 0.25 + 0.4 * 0.6])
+
+
+def test_hiding_costs_of_a_deserter_use_the_desertion_sanction() -> None:
+    caught = 0.4 + 0.5 * 0.9
+    np.testing.assert_allclose(one_man(deserter=True), [0.4, 0.5, 0.47 + 0.4 * caught])
+
+
+def test_hiding_costs_under_pressure_and_without_ban_or_penalty() -> None:
+    sweep_chance = 0.3 * (1 - np.exp(-1.0))  # pressure 1/365 over a 365-day horizon
+    np.testing.assert_allclose(one_man(pressure=1 / 365, employee=False, ban=False),
+                               [0.4, 0.3 + sweep_chance * 0.6, 0.22 + 0.1 * 0.6])

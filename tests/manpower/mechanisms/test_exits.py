@@ -9,12 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desertion.manpower.codes import Channel
+from desertion.manpower.mechanisms.decision import cheapest as best_channel
+from desertion.manpower.mechanisms.decision import logit_choice as channel_choice
 from desertion.manpower.mechanisms.exits import (
-    best_channel,
     channel_barriers,
     channel_checkpoints,
-    channel_choice,
+    channel_exposure,
     interception,
+    lowest_barrier,
 )
 from desertion.manpower.mechanisms.sanctions import expected_cost
 from desertion.manpower.model import simulate
@@ -175,3 +177,21 @@ def test_travel_ban_moves_local_escapes_from_abroad_to_hiding() -> None:
     assert free["abroad"] > free["hide"]          # abroad is the cheaper way without a ban
     assert banned["abroad"] < free["abroad"] / 2
     assert banned["hide"] > free["hide"]
+
+
+# -- the lowest open barrier, and exposure to the unit's watch ---------------------------------
+
+def test_lowest_barrier_by_origin_from_the_channel_barriers() -> None:
+    by_origin = channel_barriers(np.array([LOCAL, FOREIGN]), np.array(True), 0.3, 0.2, 0.35,
+                                 0.4, np.array(True), 0.25)
+    # a local: min(hide 0.3, abroad 0.2 + ban 0.25, defect 0.4); a foreigner: home 0.35
+    np.testing.assert_allclose(lowest_barrier(by_origin), [0.3, 0.35])
+    closed = channel_barriers(np.array([LOCAL, FOREIGN]), np.array(False), 0.3, 0.2, 0.5,
+                              0.4, np.array(False), 0.25)
+    np.testing.assert_allclose(lowest_barrier(closed), [0.2, 0.5])
+
+
+def test_channel_exposure() -> None:
+    exposure = channel_exposure(0.3)
+    assert exposure[Channel.HIDE] == 0.3
+    np.testing.assert_array_equal(exposure[[Channel.ABROAD, Channel.HOME, Channel.DEFECT]], 1.0)

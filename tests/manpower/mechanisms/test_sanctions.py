@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desertion.manpower.codes import Sanction
-from desertion.manpower.mechanisms.sanctions import expected_cost, severity
+from desertion.manpower.compile import SeverityParams
+from desertion.manpower.mechanisms.sanctions import expected_cost, severity, severity_table
 
 WEIGHTS = {"execution": 1.0, "prison_per_year": 0.5, "fine": 0.05, "dismissal": 0.15}
 
@@ -68,3 +69,19 @@ def test_expected_cost_is_product_and_monotone(r: float, p: float, s: float, p2:
     lo, hi = sorted((p, p2))
     assert expected_cost(np.array([r]), np.array([hi]), np.array([s]))[0] >= \
         expected_cost(np.array([r]), np.array([lo]), np.array([s]))[0]
+
+
+PARAMS = SeverityParams(execution=1.0, prison_per_year=0.5, fine=0.05, dismissal=0.15)
+
+
+def test_severity_table_of_one_faction() -> None:
+    codes = np.array([Sanction.EXECUTION, Sanction.FINE, Sanction.PRISON, Sanction.NONE])
+    np.testing.assert_allclose(severity_table(codes, np.int64(73), PARAMS),
+                               [1.0, 0.05, 0.5 * 73 / 365, 0.0])
+
+
+def test_severity_table_one_prison_term_per_row() -> None:
+    codes = np.array([[Sanction.PRISON, Sanction.DISMISSAL, Sanction.NONE, Sanction.PRISON],
+                      [Sanction.PRISON, Sanction.FINE, Sanction.EXECUTION, Sanction.NONE]])
+    np.testing.assert_allclose(severity_table(codes, np.array([365, 730]), PARAMS),
+                               [[0.5, 0.15, 0.0, 0.5], [1.0, 0.05, 1.0, 0.0]])

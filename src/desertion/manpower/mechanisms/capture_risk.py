@@ -28,3 +28,19 @@ def enforcers_per_unit(members: np.ndarray, watchers: np.ndarray,
                        military_police_share: np.ndarray) -> np.ndarray:
     """Officers and commissars plus the unit's share of the military police."""
     return watchers + military_police_share * members
+
+
+def preparing_to_leave(push: np.ndarray, lowest_barrier: np.ndarray, threshold: np.ndarray
+                       ) -> np.ndarray:
+    """Who is preparing to leave: push past his threshold by more than his lowest open
+    barrier, before sanctions and noise are counted."""
+    return push - lowest_barrier > threshold
+
+
+def would_be_leavers(unit: np.ndarray, preparing: np.ndarray, n_units: int) -> np.ndarray:
+    """A for each man: the men of his unit preparing to leave, himself included.
+
+    ``unit`` is each man's unit, ``preparing`` whether he prepares to leave; everyone in a
+    unit is among the men given, so the count is the unit's.
+    """
+    return np.bincount(unit[preparing], minlength=n_units)[unit] + ~preparing

@@ -28,3 +28,8 @@ def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *
 def emboldened_risk(risk: np.ndarray, contagion: np.ndarray, discount: float) -> np.ndarray:
     """Others getting away makes leaving look safer."""
     return risk * np.maximum(0.0, 1.0 - discount * contagion)
+
+
+def memory_retention(memory_days: float) -> float:
+    """The share of a unit's decaying counts (exits, casualties, mistakes) kept each day."""
+    return np.exp(-1.0 / memory_days)

@@ -1,6 +1,10 @@
 """Mechanism 7. Decision: leave if D + contagion - expected cost - exit barrier > threshold,
 with an optional logistic noise so that identical agents differ. Milder disaffection gives
-shirking (not reporting for duty) before desertion."""
+shirking (not reporting for duty) before desertion.
+
+Where a man picks one of several options (an exit channel, mechanism 8; report, hide or
+flee, mechanism 12) he picks by multinomial logit: ``logit_choice`` is the one chooser.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,19 @@ def logistic_noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray
     return rng.logistic(0.0, scale, n)
 
 
+def weighs_the_ways_out(push: np.ndarray, noise: np.ndarray, threshold: np.ndarray,
+                        shirk_ratio: float, noise_scale: float, n_options: int) -> np.ndarray:
+    """Who needs to weigh shirking and leaving today: push + noise over one of the bars
+    before any cost is counted. The others serve whatever the risks.
+
+    Exact, because the cost of shirking is never negative and the inclusive cost of leaving
+    (``logit_choice`` over ``n_options`` channels) never below
+    ``-noise_scale * log(n_options)``.
+    """
+    lowest_exit_cost = -noise_scale * np.log(n_options)
+    return push + noise > np.minimum(shirk_ratio * threshold, threshold + lowest_exit_cost)
+
+
 def decide(push: np.ndarray, exit_cost: np.ndarray, shirk_cost: np.ndarray,
            threshold: np.ndarray, shirk_ratio: float, noise: np.ndarray) -> np.ndarray:
     """SERVE, SHIRK or EXIT for each agent.
@@ -27,3 +44,36 @@ def decide(push: np.ndarray, exit_cost: np.ndarray, shirk_cost: np.ndarray,
     action[push - shirk_cost + noise > shirk_ratio * threshold] = SHIRK
     action[push - exit_cost + noise > threshold] = EXIT
     return action
+
+
+def cheapest(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cheapest option of each row (the first on ties) and its cost."""
+    choice = np.argmin(costs, axis=1)
+    return choice, np.take_along_axis(costs, choice[:, None], axis=1)[:, 0]
+
+
+def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """An option for each row of ``costs`` by multinomial logit, and the inclusive cost.
+
+    The option is drawn with probability proportional to ``exp(-cost / noise)`` (one
+    uniform draw per row), so men who face the same costs still choose differently; options
+    of infinite cost are never taken. The inclusive cost
+    ``-noise * log(sum(exp(-cost / noise)))`` (never above the cheapest, never below it by
+    more than ``noise * log(options)``) is what the choice as a whole costs him, as in a
+    nested logit.
+
+    With ``noise <= 0`` the choice is deterministic: the cheapest option (the first on ties)
+    and its cost, and no random number is drawn.
+    """
+    if noise <= 0:
+        return cheapest(costs)
+    lowest = costs[:, 0].copy()
+    for j in range(1, costs.shape[1]):  # a few options, each a whole-array pass
+        np.minimum(lowest, costs[:, j], out=lowest)
+    with np.errstate(over="ignore"):  # a tiny noise sends far dearer options to -inf: weight 0
+        weights = np.exp((lowest[:, None] - costs) / noise)  # options of cost inf weigh 0
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[:, -1]
+    choice = (rng.random(len(costs))[:, None] * total[:, None] > cumulative).sum(axis=1)
+    return choice, lowest - noise * np.log(total)

@@ -7,7 +7,12 @@ with the fear as independent hazards: 1 - (1 - P) exp(-fear).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from desertion.manpower.compile import DeterrenceParams
 
 
 def decay(fear: np.ndarray, half_life_days: float) -> np.ndarray:
@@ -25,3 +30,27 @@ def public_fear(public_executions: np.ndarray, strength: np.ndarray, weight: flo
 
 def perceived_risk(risk: np.ndarray, fear: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - risk) * np.exp(-fear)
+
+
+def made_public(rng: np.random.Generator, executed: np.ndarray, publicity: np.ndarray
+                ) -> np.ndarray:
+    """Which punished men are executed in public: each execution with chance ``publicity``
+    (his faction's). One draw per punished man, executed or not."""
+    return executed & (rng.random(len(executed)) < publicity)
+
+
+def examples(public: np.ndarray, executed: np.ndarray, jailed: np.ndarray,
+             faction: np.ndarray, unit: np.ndarray, strength: np.ndarray, n_units: int,
+             params: DeterrenceParams) -> tuple[np.ndarray, np.ndarray]:
+    """Who sees which punishment: the fear added to each faction and to each unit.
+
+    Public executions reach the punished man's whole faction (``public_fear``, per 1,000 of
+    its ``strength``); private executions and prison terms only his unit. Fines, dismissals
+    and releases frighten nobody. ``faction`` and ``unit`` are each punished man's.
+    """
+    n_public = np.bincount(faction[public], minlength=len(strength))
+    faction_fear = public_fear(n_public, strength, params.public_weight)
+    unit_fear = (params.private_weight
+                 * np.bincount(unit[executed & ~public], minlength=n_units)
+                 + params.prison_weight * np.bincount(unit[jailed], minlength=n_units))
+    return faction_fear, unit_fear

@@ -3,23 +3,28 @@ with commitment in the place of legitimacy). Hardship follows its drivers with a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from desertion.manpower.compile import DisaffectionParams
 
 
 def hardship_drivers(base: np.ndarray, casualties: np.ndarray, airstrikes: np.ndarray,
                      winter: np.ndarray, pay: np.ndarray, momentum: np.ndarray,
-                     mistaken: np.ndarray, *, casualty_weight: float, airstrike_weight: float,
-                     winter_weight: float, pay_weight: float, momentum_weight: float,
-                     mistaken_weight: float) -> np.ndarray:
+                     mistaken: np.ndarray, weights: DisaffectionParams) -> np.ndarray:
     """The level hardship is drawn towards, in [0, 1].
 
     ``casualties`` and ``mistaken`` are recent deaths and mistaken punishments per member of
     his unit; ``pay`` is the pay level (1 = normal); ``momentum`` is in [-1, 1] and only its
-    losses add hardship.
+    losses add hardship. ``weights`` are the mechanism's parameters.
     """
-    level = (base + casualty_weight * casualties + airstrike_weight * airstrikes
-             + winter_weight * winter + pay_weight * np.maximum(0.0, 1.0 - pay)
-             + momentum_weight * np.maximum(0.0, -momentum) + mistaken_weight * mistaken)
+    level = (base + weights.casualty_weight * casualties
+             + weights.airstrike_weight * airstrikes + weights.winter_weight * winter
+             + weights.pay_weight * np.maximum(0.0, 1.0 - pay)
+             + weights.momentum_weight * np.maximum(0.0, -momentum)
+             + weights.mistaken_weight * mistaken)
     return np.clip(level, 0.0, 1.0)
 
 

@@ -25,3 +25,12 @@ def mistaken_rate_per_fighter(mistaken_rate: np.ndarray, military_police_share: 
                               ) -> np.ndarray:
     """Innocents punished per fighter-day: a rate per policeman times policemen per fighter."""
     return mistaken_rate * military_police_share
+
+
+def violations(draw: np.ndarray, code_rate: np.ndarray, mistaken_rate: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """From one uniform ``draw`` per serving man: who is punished for a code violation
+    (``draw < code_rate``) and who, innocent, by mistake (the next ``mistaken_rate``)."""
+    violators = draw < code_rate
+    innocents = (draw >= code_rate) & (draw < code_rate + mistaken_rate)
+    return violators, innocents

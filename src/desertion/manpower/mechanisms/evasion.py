@@ -1,11 +1,19 @@
 """Mechanism 12. Draft evasion: an eligible civilian weighs the cost of being conscripted
 against hiding (fines, dismissal, capture in sweeps) and fleeing abroad (barrier, travel
 ban). Harsher crackdowns can push more men out of reach: the backfire the seed text
-describes. The choice is a multinomial logit over the three costs."""
+describes. The choice is a multinomial logit over the three costs (``decision.logit_choice``).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from desertion.manpower.codes import Offence
+
+if TYPE_CHECKING:
+    from desertion.manpower.compile import EvasionParams
 
 STAY, HIDE, FLEE = 0, 1, 2
 
@@ -38,11 +46,40 @@ def choice_costs(service: np.ndarray, drafted: np.ndarray, risk_aversion: np.nda
     return costs
 
 
-def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float) -> np.ndarray:
-    """Pick an option per row with probability proportional to exp(-cost / noise)."""
-    lowest = costs[:, 0].copy()
-    for j in range(1, costs.shape[1]):  # a few options, each a whole-array pass
-        np.minimum(lowest, costs[:, j], out=lowest)
-    cumulative = np.cumsum(np.exp((lowest[:, None] - costs) / noise), axis=1)
-    u = rng.random(len(costs)) * cumulative[:, -1]
-    return (u[:, None] > cumulative).sum(axis=1)
+def draft_pressure(notices: int, sweep: int, at_home: int) -> float:
+    """Men called or taken today per civilian at home (yesterday's census, at least 1)."""
+    return (notices + sweep) / at_home
+
+
+def reconsider_rate(pressure: float, consider_rate: float, pressure_weight: float) -> float:
+    """Daily chance a civilian at home weighs evasion: a base rate, more under pressure."""
+    return min(1.0, consider_rate + pressure_weight * pressure)
+
+
+def hiding_costs(*, commitment: np.ndarray, risk_aversion: np.ndarray, deserter: np.ndarray,
+                 severity: np.ndarray, sanctioned_employee: np.ndarray,
+                 employee_severity: float, danger: np.ndarray, travel_ban: np.ndarray,
+                 checkpoint: np.ndarray, ban_checkpoint: np.ndarray,
+                 ban_barrier: np.ndarray, drafted: np.ndarray,
+                 pressure: float | np.ndarray, params: EvasionParams) -> np.ndarray:
+    """(n, 3) costs of staying, hiding and fleeing for each man, from what he faces.
+
+    Per man: his ``commitment`` and ``risk_aversion``; whether he served before
+    (``deserter``: a caught man gets the desertion sanction, else the evasion one);
+    ``severity`` (n, offences) of his faction's sanctions; whether he is a state employee
+    under employee sanctions (who then risks ``employee_severity`` in hiding); his
+    faction's combat ``danger``, ``travel_ban``, ``checkpoint``, the checkpoint
+    (``ban_checkpoint``) and barrier (``ban_barrier``) a ban adds; his chance of being
+    ``drafted`` if he stays and today's draft ``pressure``.
+    """
+    caught_severity = np.where(deserter, severity[:, Offence.DESERTION],
+                               severity[:, Offence.EVASION])
+    employee_penalty = sanctioned_employee * employee_severity
+    border = np.minimum(1.0, checkpoint + travel_ban * ban_checkpoint)
+    service = service_cost(commitment, danger, params.service_cost)
+    sweep_chance = params.hiding_detection * draft_chance(
+        np.broadcast_to(pressure, commitment.shape), params.horizon_days)
+    return choice_costs(
+        service, drafted, risk_aversion, sweep_chance, employee_penalty, border,
+        caught_severity, hide_barrier=params.hide_barrier,
+        abroad_barrier=params.abroad_barrier + travel_ban * ban_barrier)

@@ -4,6 +4,9 @@ A local can hide at home or flee abroad; a foreigner must cross a border to go h
 can defect to a faction that accepts him. Travel bans and checkpoints raise the barrier and
 the chance of being stopped on the way out. Foreigners stand out at checkpoints, so they try
 less often but are caught more often when they try.
+
+A man's channel is drawn by the decision's logit (``decision.logit_choice``) over the
+channels' expected costs.
 """
 
 from __future__ import annotations
@@ -46,28 +49,14 @@ def channel_barriers(foreign: np.ndarray, can_defect: np.ndarray, hide: np.ndarr
     return out
 
 
-def best_channel(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cheapest channel for each agent and its cost."""
-    channel = np.argmin(costs, axis=1)
-    return channel, np.take_along_axis(costs, channel[:, None], axis=1)[:, 0]
+def lowest_barrier(barriers: np.ndarray) -> np.ndarray:
+    """The barrier of the cheapest open channel of each row of ``channel_barriers``."""
+    return barriers.min(axis=1)
 
 
-def channel_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """A channel for each agent by multinomial logit over the costs, and the inclusive cost.
-
-    The channel is drawn with probability proportional to exp(-cost / noise), so men who
-    face the same costs still go different ways; the inclusive cost
-    ``-noise * log(sum(exp(-cost / noise)))`` (never above the cheapest) is what leaving at
-    all costs him, as in a nested logit. With ``noise == 0`` the cheapest channel is taken.
-    """
-    if noise <= 0:
-        return best_channel(costs)
-    lowest = costs[:, 0].copy()
-    for j in range(1, costs.shape[1]):  # a few channels, each a whole-array pass
-        np.minimum(lowest, costs[:, j], out=lowest)
-    weights = np.exp((lowest[:, None] - costs) / noise)  # closed channels (inf) weigh 0
-    cumulative = np.cumsum(weights, axis=1)
-    total = cumulative[:, -1]
-    channel = (rng.random(len(costs))[:, None] * total[:, None] > cumulative).sum(axis=1)
-    return channel, lowest - noise * np.log(total)
+def channel_exposure(hide_exposure: float) -> np.ndarray:
+    """(channels,) share of the unit's watch a man faces on each channel: ``hide_exposure``
+    when he slips home, all of it on the others."""
+    out = np.ones(N_CHANNELS)
+    out[Channel.HIDE] = hide_exposure
+    return out

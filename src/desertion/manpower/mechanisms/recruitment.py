@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from desertion.manpower.codes import Status
+
 
 def volunteer_rate(base_per_day: np.ndarray, momentum: np.ndarray, elasticity: np.ndarray
                    ) -> np.ndarray:
@@ -29,3 +31,39 @@ def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, sd: np.ndarray
     b = np.maximum((1 - mean) * concentration, 1e-6)
     draws = rng.beta(a, b) if n else np.empty(0)
     return np.where(sd > 0, draws, mean)
+
+
+def called_up(rng: np.random.Generator, status: np.ndarray, first: int, end: int, k: int,
+              at_home: int) -> np.ndarray:
+    """``k`` distinct random civilians still at home among rows [first, end) of ``status``
+    (fewer if too few are found), in random order.
+
+    Draws rows with replacement, enough to find ``k`` at home given that ``at_home`` of the
+    block's rows are, and keeps the first ``k`` distinct ones at home.
+    """
+    if k <= 0 or end <= first:
+        return np.empty(0, dtype=np.int64)
+    share_home = at_home / (end - first)
+    draws = first + rng.integers(0, end - first, int(1.2 * k / max(share_home, 1e-3)) + 8)
+    _, first_seen = np.unique(draws, return_index=True)
+    draws = draws[np.sort(first_seen)]  # distinct, in random order
+    return draws[status[draws] == Status.CIVILIAN][:k]
+
+
+def sweep_rate(quota: float, at_home: float, hiding: float, detection: float) -> float:
+    """The chance a sweep takes each man at home, such that it takes ``quota`` men in
+    expectation: men at home count fully, men in hiding by how easily they are found."""
+    return min(1.0, quota / max(at_home + detection * hiding, 1.0))
+
+
+def swept(rng: np.random.Generator, status: np.ndarray, of_faction: np.ndarray,
+          draft_eligible: np.ndarray, detection: float) -> tuple[np.ndarray, np.ndarray]:
+    """Of the men a sweep reaches (already drawn at ``sweep_rate``), who is taken.
+
+    Returns two masks: the draft-eligible civilians of the faction at home (all taken) and
+    the men of the faction in hiding who are found (each with chance ``detection``: one
+    draw per man reached).
+    """
+    home = of_faction & (status == Status.CIVILIAN) & draft_eligible
+    found = of_faction & (status == Status.HIDING) & (rng.random(len(status)) < detection)
+    return home, found

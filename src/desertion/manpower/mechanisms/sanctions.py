@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from desertion.manpower.codes import Sanction
+
+if TYPE_CHECKING:
+    from desertion.manpower.compile import SeverityParams
 
 
 def severity(sanction: np.ndarray, prison_days: np.ndarray, *, execution: float,
@@ -14,6 +19,16 @@ def severity(sanction: np.ndarray, prison_days: np.ndarray, *, execution: float,
     s = table[sanction]
     return np.where(sanction == Sanction.PRISON,
                     np.minimum(1.0, prison_per_year * prison_days / 365.0), s)
+
+
+def severity_table(sanction: np.ndarray, prison_days: np.ndarray, params: SeverityParams
+                   ) -> np.ndarray:
+    """Severity of the sanction for each offence: ``sanction`` (offences,) with one prison
+    term, or (n, offences) with one prison term per row; same shape as ``sanction``."""
+    days = prison_days[..., None] if sanction.ndim == 2 else prison_days
+    return severity(sanction, days, execution=params.execution,
+                    prison_per_year=params.prison_per_year, fine=params.fine,
+                    dismissal=params.dismissal)
 
 
 def expected_cost(risk_aversion: np.ndarray, risk: np.ndarray, severity: np.ndarray
