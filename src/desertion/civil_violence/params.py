@@ -7,16 +7,15 @@ comparable with it (see ``benchmarks/civil_violence_vs_mesa.py``).
 from __future__ import annotations
 
 import itertools
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from desertion.engine.errors import FieldProblems, InputError, Problem, validation_problems
-from desertion.engine.inputs import UnreadableFile, model_mismatch, read_toml
+from desertion.engine.errors import FieldProblems, Problem, ScenarioError, validation_problems
+from desertion.engine.inputs import model_mismatch
 from desertion.engine.overrides import override_checked
+from desertion.engine.scenario_files import ScenarioFiles
 
 MAX_VISION = 30
 """Largest vision radius: keeps a diamond's cell counts and a row's mask words small."""
@@ -31,9 +30,10 @@ Activation = Literal["sequential", "synchronous"]
 _CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class CivilViolenceScenarioError(InputError):
-    """A scenario that cannot be read or does not validate: one line per problem,
-    ``source: key: what was expected``, as for the manpower model."""
+class CivilViolenceScenarioError(ScenarioError):
+    """A civil-violence scenario that cannot be read or does not validate: one line per
+    problem, ``source: key: what was expected``, as for the manpower model (it is the
+    engine's ``ScenarioError``, of the civil-violence model)."""
 
 
 class LegitimacyChange(BaseModel):
@@ -142,9 +142,7 @@ SCENARIO_DIR = "scenarios"
 
 def shipped_scenarios() -> dict[str, str]:
     """Shipped scenario names with their one-line descriptions."""
-    folder = resources.files(SCENARIO_PACKAGE) / SCENARIO_DIR
-    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
-    return {name: _load_toml(folder / f"{name}.toml", name).description for name in names}
+    return FILES.shipped()
 
 
 def scenario_warnings(scenario: CivilViolenceScenario) -> list[str]:
@@ -178,43 +176,32 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>"
         raise CivilViolenceScenarioError(source, problems) from None
 
 
-def _another_models_file(data: dict[str, Any]) -> str | None:
-    """What to say at ``model`` if ``data`` is plainly a manpower scenario."""
+def _keys_by_model() -> dict[str, set[str]]:
     # imported here: only to name the other model's keys in a message
     from desertion.manpower.scenario import Scenario
 
-    keys = {"civil_violence": set(CivilViolenceScenario.model_fields),
+    return {"civil_violence": set(CivilViolenceScenario.model_fields),
             "manpower": set(Scenario.model_fields)}
-    return model_mismatch(data, "civil_violence", None, keys)
 
 
-def load_scenario(source: str | Path) -> CivilViolenceScenario:
-    """A scenario from a shipped name (``civil-violence``) or a TOML file path."""
-    path = Path(source)
-    if path.is_file():
-        return _load_toml(path, str(path))
-    stem = str(source).removesuffix(".toml")
-    candidate = resources.files(SCENARIO_PACKAGE) / SCENARIO_DIR / f"{stem}.toml"
-    if "/" not in stem and candidate.is_file():
-        return _load_toml(candidate, stem)
-    shipped = sorted(shipped_scenarios())
-    if path.is_dir():
-        reason = f"a folder, not a scenario file; expected a TOML file or one of {shipped}"
-    elif "/" in str(source) or path.suffix == ".toml":
-        reason = f"no such file; expected a TOML file or one of {shipped}"
-    else:
-        reason = f"no such civil-violence scenario; expected a path or one of {shipped}"
-    raise CivilViolenceScenarioError(str(source), [("", reason)])
+def _another_models_file(data: dict[str, Any]) -> str | None:
+    """What to say at ``model`` if ``data`` is plainly a manpower scenario."""
+    return model_mismatch(data, "civil_violence", None, _keys_by_model())
 
 
-def _load_toml(path: Path | Traversable, label: str) -> CivilViolenceScenario:
-    try:
-        data = read_toml(path)
-    except UnreadableFile as exc:
-        raise CivilViolenceScenarioError(label, [("", str(exc))]) from None
-    if data.get("model") != "civil_violence":
-        declared = repr(data["model"]) if "model" in data else "nothing"
-        mismatch = _another_models_file(data)
-        raise CivilViolenceScenarioError(label, [("model", mismatch or (
-            f"expected 'civil_violence' (got {declared})"))])
-    return validate_scenario(data, label)
+FILES = ScenarioFiles(model="civil_violence", label="civil-violence",
+                      package=SCENARIO_PACKAGE, folder=SCENARIO_DIR,
+                      validate=validate_scenario, keys_by_model=_keys_by_model,
+                      error=CivilViolenceScenarioError, default_model=None)
+"""Where the civil-violence model's scenario files are, and how they are checked: a file
+must say ``model = "civil_violence"``."""
+
+
+def load_scenario(source: str | Path, **overrides: Any) -> CivilViolenceScenario:
+    """A scenario from a shipped name (``civil-violence``) or a TOML file path, validated.
+
+    As for the manpower model, a file may ``include = [...]`` scenarios it builds on (paths
+    relative to it, or shipped names; its own values win), and keyword overrides replace
+    top-level values (``steps``, ``seed``, ...). See ``desertion.engine.scenario_files``.
+    """
+    return FILES.load(source, **overrides)

@@ -34,6 +34,11 @@ class InputError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class ScenarioError(InputError):
+    """A scenario that cannot be run, of any model: names the file, the key and what was
+    expected. Each model's loader raises it (or its own subclass of it)."""
+
+
 class FieldProblems(ValueError):
     """Raised by a model validator that checks several fields together, one problem per key.
 

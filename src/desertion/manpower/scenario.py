@@ -8,9 +8,6 @@ unit and source; ``docs/ODD.md`` lists them and ``desertion show`` prints them r
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,12 +25,13 @@ from pydantic import (
 from desertion.engine.errors import (
     IDENTIFIER_PATTERN,
     FieldProblems,
-    InputError,
     Problem,
+    ScenarioError,
     validation_problems,
 )
-from desertion.engine.inputs import UnreadableFile, model_mismatch, read_toml
+from desertion.engine.inputs import model_mismatch
 from desertion.engine.overrides import override_checked
+from desertion.engine.scenario_files import ScenarioFiles
 from desertion.manpower.limits import (
     FIRST_DAY,
     LAST_DAY,
@@ -67,8 +65,10 @@ def param(default: Any, meaning: str, unit: str = "", source: str = "assumption"
 
 class Strict(BaseModel):
     # no inf or nan anywhere: TOML can write them, and the model would run with them
-    # (a Poisson draw of inf volunteers fails mid-run; a rule "above = nan" never fires)
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    # (a Poisson draw of inf volunteers fails mid-run; a rule "above = nan" never fires).
+    # Frozen: a loaded scenario is not changed in place (``with_overrides`` and
+    # ``model_copy(update=...)`` make new ones), so a run records what it ran.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Beta(Strict):
@@ -550,9 +550,7 @@ class Scenario(Strict):
 
 
 # --- loading -------------------------------------------------------------------------------
-
-class ScenarioError(InputError):
-    """A scenario that cannot be run: names the file, the key and what was expected."""
+# ``ScenarioError`` is the engine's (``desertion.engine.errors``), re-exported from here.
 
 
 def _check_references(scenario: Scenario) -> list[Problem]:
@@ -599,12 +597,7 @@ def _another_models_file(data: dict[str, Any], exc: ValidationError) -> str | No
     """What to say at ``model`` if ``data`` is plainly a civil-violence scenario."""
     if not any(e["type"] == "extra_forbidden" and len(e["loc"]) == 1 for e in exc.errors()):
         return None  # keys of another model would be unknown keys at the top level
-    # imported here: only to name the other model's keys, and only for a file that has some
-    from desertion.civil_violence.params import CivilViolenceScenario
-
-    keys = {"manpower": set(Scenario.model_fields),
-            "civil_violence": set(CivilViolenceScenario.model_fields)}
-    return model_mismatch(data, "manpower", "manpower", keys)
+    return model_mismatch(data, "manpower", "manpower", _keys_by_model())
 
 
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -618,86 +611,25 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
         raise ScenarioError(source, problems) from None
 
 
-SHIPPED = resources.files("desertion.manpower") / "scenarios"
+def _keys_by_model() -> dict[str, set[str]]:
+    # imported here: only to name the other model's keys, and only for a file that has some
+    from desertion.civil_violence.params import CivilViolenceScenario
+
+    return {"manpower": set(Scenario.model_fields),
+            "civil_violence": set(CivilViolenceScenario.model_fields)}
+
+
+FILES = ScenarioFiles(model="manpower", label="manpower", package="desertion.manpower",
+                      folder="scenarios", validate=validate_scenario,
+                      keys_by_model=_keys_by_model, error=ScenarioError,
+                      default_model="manpower")
+"""Where the manpower model's scenario files are, and how they are checked."""
+SHIPPED = FILES.shipped_folder
 
 
 def shipped_scenarios() -> dict[str, str]:
     """Shipped scenario names with their one-line descriptions."""
-    found = {}
-    for entry in sorted(SHIPPED.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text())
-            found[entry.name.removesuffix(".toml")] = data.get("description", "").strip()
-    return found
-
-
-def _merge(base: Any, top: Any) -> Any:
-    """Deep-merge ``top`` over ``base``: tables merge, lists of tables with ids merge by id,
-    other lists concatenate, and scalars from ``top`` win."""
-    if isinstance(base, dict) and isinstance(top, dict):
-        return {**base, **{k: _merge(base[k], v) if k in base else v for k, v in top.items()}}
-    if isinstance(base, list) and isinstance(top, list):
-        merged = list(base)
-        ids = [item.get("id") if isinstance(item, dict) else None for item in merged]
-        for item in top:
-            ident = item.get("id") if isinstance(item, dict) else None
-            if ident is not None and ident in ids:
-                merged[ids.index(ident)] = _merge(merged[ids.index(ident)], item)
-            else:
-                merged.append(item)
-        return merged
-    return top
-
-
-def _locate(source: str | Path, relative_to: Path | None = None
-            ) -> tuple[str, Path | Traversable]:
-    """The display name and the file of a scenario path or shipped name.
-
-    A relative path is looked for next to the including file first (``relative_to``), then
-    from the working folder; a shipped name comes after both. ``UnreadableFile`` if none.
-    """
-    path = Path(source)
-    places = [path] if relative_to is None or path.is_absolute() else [relative_to / path,
-                                                                        path]
-    for place in places:
-        if place.is_file():
-            return str(place), place
-    stem = str(source).removesuffix(".toml")
-    shipped = SHIPPED / f"{stem}.toml"
-    if "/" not in stem and shipped.is_file():
-        return f"{stem}.toml", shipped
-    expected = f"expected a TOML file or one of {sorted(shipped_scenarios())}"
-    if any(place.is_dir() for place in places):
-        raise UnreadableFile(f"a folder, not a scenario file; {expected}")
-    raise UnreadableFile(f"no such file, and not a shipped scenario; {expected}")
-
-
-def _read(source: str | Path, relative_to: Path | None = None, depth: int = 0
-          ) -> tuple[str, dict[str, Any]]:
-    """The display name and parsed TOML of a scenario path or shipped name, includes merged.
-
-    Raises ``UnreadableFile`` for a ``source`` that names no file (the caller knows whether
-    it came from the command line or an ``include``), ``ScenarioError`` for a bad file.
-    """
-    if depth > 8:
-        raise ScenarioError(str(source), [("include", "includes nest too deep (a cycle?)")])
-    name, file = _locate(source, relative_to)
-    try:
-        data = read_toml(file)
-    except UnreadableFile as exc:
-        raise ScenarioError(name, [("", str(exc))]) from None
-    includes = data.pop("include", [])
-    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        raise ScenarioError(name, [("include", "expected a list of scenario names or paths")])
-    merged: dict[str, Any] = {}
-    for i, included in enumerate(includes):
-        try:
-            _, part = _read(included, file.parent if isinstance(file, Path) else None,
-                            depth + 1)
-        except UnreadableFile as exc:
-            raise ScenarioError(name, [(f"include[{i}]", f"{included}: {exc}")]) from None
-        merged = _merge(merged, part)
-    return name, _merge(merged, data)
+    return FILES.shipped()
 
 
 def load_scenario(source: str | Path, **overrides: Any) -> Scenario:
@@ -706,10 +638,6 @@ def load_scenario(source: str | Path, **overrides: Any) -> Scenario:
     A file may ``include = ["other.toml", ...]`` scenarios it builds on (paths relative to
     it, or shipped names): their tables are merged under its own, factions by id.
     Keyword overrides replace top-level values (``seed``, ``scale``, ``end``, ...).
+    See ``desertion.engine.scenario_files``.
     """
-    try:
-        name, data = _read(source)
-    except UnreadableFile as exc:
-        raise ScenarioError(str(source), [("", str(exc))]) from None
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate_scenario(data, name)
+    return FILES.load(source, **overrides)
