@@ -6,7 +6,7 @@ processes and on a 2-worker Dask LocalCluster.
 Each configuration runs in a fresh Python process (so each pays its own start-up: the fork
 server, worker processes), into its own results folder. Elapsed time is the sweep summary's:
 from handing the runs to the executor to the last result written, so it includes starting
-the local worker pool but not validating and planning the experiment (with its probe run);
+the local worker pool but not validating and planning the experiment;
 a Dask cluster is started before (its start-up is printed apart), as a sweep sent to a
 running scheduler would find it.
 

@@ -12,6 +12,7 @@ chance); locally each run explores new ones (``pytest tests/test_fuzz_inputs.py`
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import math
 import os
@@ -63,6 +64,12 @@ def parent_of(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
+def hostile(draw: st.DrawFn) -> Any:
+    """A hostile value, copied: a later mutation of this example must not change HOSTILE's
+    lists and tables (data generation would then differ between runs)."""
+    return copy.deepcopy(draw(st.sampled_from(HOSTILE)))
+
+
 @st.composite
 def mutated_toml(draw: st.DrawFn, base: dict[str, Any]) -> bytes:
     """A file that starts as ``base`` and has one to three things wrong with it."""
@@ -77,11 +84,11 @@ def mutated_toml(draw: st.DrawFn, base: dict[str, Any]) -> bytes:
             # a plausible value: runs that succeed with odd but legal numbers
             holder[path[-1]] = type(value)(value * draw(st.sampled_from([0, 0.5, 2, 10])))
         elif action in ("nudge", "replace"):
-            holder[path[-1]] = draw(st.sampled_from(HOSTILE))
+            holder[path[-1]] = hostile(draw)
         elif action == "delete":
             del holder[path[-1]]
         elif isinstance(holder, dict):
-            holder[draw(st.sampled_from(ODD_KEYS))] = draw(st.sampled_from(HOSTILE))
+            holder[draw(st.sampled_from(ODD_KEYS))] = hostile(draw)
     if draw(st.integers(0, 3)) == 0:
         data["include"] = draw(st.sampled_from([["missing.toml"], ["[/x].toml"], "x", [1]]))
     text = tomli_w.dumps(data)

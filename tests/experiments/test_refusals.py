@@ -21,10 +21,10 @@ from desertion.experiments import (
     load_results,
     run_experiment,
 )
-from desertion.experiments import spec as spec_module
 from desertion.experiments.runner import plan_experiment
 from desertion.experiments.store import ResultsFolderError
 
+from . import toymodel
 from .conftest import TOY_EXPERIMENT
 
 runner = CliRunner()
@@ -104,13 +104,13 @@ def test_each_distinct_point_is_validated_once(write, monkeypatch: pytest.Monkey
                           "integer = true }"))
     exp = load_experiment(path)
     calls: list[dict[str, object]] = []
-    real = spec_module.apply_overrides
+    real = toymodel.ToyScenario.with_overrides
 
-    def counted(model, overrides):
+    def counted(scenario, overrides, *args, **kwargs):
         calls.append(dict(overrides))
-        return real(model, overrides)
+        return real(scenario, overrides, *args, **kwargs)
 
-    monkeypatch.setattr(spec_module, "apply_overrides", counted)
+    monkeypatch.setattr(toymodel.ToyScenario, "with_overrides", counted)
     _, plan = plan_experiment(exp)
     distinct = {json.dumps(p, sort_keys=True) for p in plan.points}
     assert plan.n_points == 60 and len(distinct) == 6  # 3 counts x 2 labels

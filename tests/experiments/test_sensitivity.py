@@ -49,7 +49,7 @@ def _by_parameter(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 
 def test_sobol_indices_match_the_known_variance_shares(write, tmp_path: Path) -> None:
-    # the late outcome needs more than 10 steps: give it 30 (the probe checks a whole run)
+    # the late outcome needs more than 10 steps: give it 30
     path = write(SOBOL, scenario="steps = 30\n")
     summary = run_experiment(path, out=tmp_path / "out", workers=2)
     assert summary.planned == 128 * (3 + 2)

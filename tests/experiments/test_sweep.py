@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from desertion.engine.overrides import apply_overrides
 from desertion.engine.streams import spawn_seeds
 from desertion.experiments import (
     load_experiment,
@@ -56,7 +55,7 @@ def test_a_recorded_run_is_reproduced_from_its_seed_and_parameters(write, tmp_pa
     row = load_results(summary.out).iloc[5]
     params = {p: row[p] for p in exp.spec.parameters}
     params = {k: (float(v) if isinstance(v, np.floating) else v) for k, v in params.items()}
-    run = exp.model.simulate(apply_overrides(exp.base, params), seed=int(row["seed"]))
+    run = exp.model.simulate(exp.base.with_overrides(params), seed=int(row["seed"]))
     values = exp.model.outcomes(run)
     for name in exp.outcomes:
         assert values[name] == row[name]

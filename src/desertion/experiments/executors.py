@@ -94,8 +94,7 @@ class LocalExecutor:
         self.pool_restarts = 0
 
     def _pool(self, context: RunContext) -> ProcessPoolExecutor:
-        modules = sorted({f.__module__ for f in context.functions or ()
-                          if getattr(f, "__module__", "__main__") != "__main__"})
+        modules = context.modules()
         # each worker watches this process, and ends when it is gone (killed, say)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(modules),
                                    initializer=install_context,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,18 +120,32 @@ def build_manifest(experiment: Experiment, plan: Plan, columns: list[str]) -> di
     }
 
 
-def plan_experiment(experiment: str | Path | Experiment) -> tuple[Experiment, Plan]:
+ExperimentLike = str | Path | Experiment | Mapping[str, Any]
+"""An experiment file, a loaded ``Experiment``, or a dict of an experiment file's keys."""
+
+
+def as_experiment(experiment: ExperimentLike) -> Experiment:
+    """The validated experiment: loaded from a file, or from a dict (``Experiment.from_dict``
+    with the source ``<experiment>``); raises ``ExperimentError``."""
+    if isinstance(experiment, Experiment):
+        return experiment
+    if isinstance(experiment, Mapping):
+        return Experiment.from_dict(experiment)
+    return load_experiment(experiment)
+
+
+def plan_experiment(experiment: ExperimentLike) -> tuple[Experiment, Plan]:
     """Load and plan an experiment, and check every planned point against the base
     scenario, so that a point the runs would refuse stops it before anything is written.
     Raises ``ExperimentError``."""
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    exp = as_experiment(experiment)
     plan = make_plan(exp)
     check_points(exp, plan.points)
     return exp, plan
 
 
 def run_experiment(
-    experiment: str | Path | Experiment,
+    experiment: ExperimentLike,
     *,
     out: str | Path | None = None,
     workers: int | None = None,
@@ -147,7 +161,9 @@ def run_experiment(
 ) -> SweepSummary:
     """Run an experiment (or the part of it not yet recorded) and return a summary.
 
-    ``experiment``: an experiment TOML file or a loaded ``Experiment``. ``out``: the results
+    ``experiment``: an experiment TOML file, a loaded ``Experiment``, or a dict of the
+    file's keys (validated as the file would be; relative paths from the working directory;
+    ``experiment(...)`` builds one from keywords). ``out``: the results
     folder (default: the file's ``out``, else ``results/NAME``). Runs already recorded
     there are skipped (``retry_failed=True`` runs the failed ones again); a folder written
     for a different experiment, or holding anything but results of this tool, is refused

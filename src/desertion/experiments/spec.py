@@ -19,9 +19,12 @@ An experiment is a TOML file (see ``docs/experiments.md``)::
     "factions.isis.barriers.home" = { low = 0.05, high = 0.45, steps = 5 }
 
 ``load_experiment`` parses and validates it, resolves the base scenario through the model
-registry, applies every varied value to the base scenario to check its path and type, and
-finds the outcome names with a short probe run, so a bad file fails with the file and key
-named before anything runs.
+registry (``desertion.models``; the experiment then uses only the ``Model`` interface),
+applies every varied value to the base scenario to check its path and type (through the
+scenario's own ``with_overrides``), and checks the outcomes against the names the model
+declares (``Model.outcome_names``), so a bad file fails with the file and key named before
+anything runs; nothing is simulated. The same experiment can be given in Python, as a dict
+(``Experiment.from_dict``) or keywords (``experiment``), validated the same way.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import tomli_w
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -54,9 +59,11 @@ from pydantic import (
     model_validator,
 )
 
-from desertion.engine.errors import InputError
-from desertion.engine.overrides import OverrideError, apply_overrides
-from desertion.models import ModelSpec, model_for, models
+from desertion.engine.errors import InputError, validation_problems
+from desertion.engine.model import Model
+from desertion.engine.overrides import OverrideError, override_checked, set_path
+from desertion.models import model_for, model_named
+from desertion.models import names as model_names
 
 RESERVED_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_time_s",
                     "worker")
@@ -209,55 +216,99 @@ class _DesignProblems(ValueError):
         super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
 
 
+MAX_RUNS = 1_000_000
+"""The most runs (points x replications) one experiment plans: its manifest lists them all."""
+
+
 def design_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
     """Checks that span the design and the parameters (keys in the file's terms)."""
+    if spec.design.kind == "grid":
+        out = _grid_problems(spec)
+    else:
+        out = _sampling_problems(spec)
+    out += _option_problems(spec)
+    return out or _size_problems(spec)
+
+
+def _grid_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if spec.design.samples is not None:
+        out.append(("design.samples", "a grid has one point per combination of values; "
+                    "remove samples (or use kind = \"latin\")"))
+    for path, r in spec.parameters.items():
+        if isinstance(r, Range) and r.steps is None:
+            out.append((f"parameters.{_quote(path)}", "a grid design needs steps in a range "
+                        "(e.g. { low = 0.1, high = 0.5, steps = 5 }) or a list of values"))
+    return out
+
+
+def _sampling_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
     d = spec.design
     out: list[tuple[str, str]] = []
-    set_fields = d.model_fields_set
-    n_params = len(spec.parameters)
-    ranges = {p: v for p, v in spec.parameters.items() if isinstance(v, Range)}
-    if d.kind == "grid":
-        if d.samples is not None:
-            out.append(("design.samples", "a grid has one point per combination of values; "
-                        "remove samples (or use kind = \"latin\")"))
-        for path, r in ranges.items():
-            if r.steps is None:
-                out.append((f"parameters.{_quote(path)}", "a grid design needs steps in a "
-                            "range (e.g. { low = 0.1, high = 0.5, steps = 5 }) or a list of "
-                            "values"))
-    else:
-        for path, r in ranges.items():
-            if r.steps is not None:
-                out.append((f"parameters.{_quote(path)}.steps", f"steps applies to grid "
-                            f"designs only; a {d.kind} design samples the range"))
-        if d.samples is None:
-            out.append(("design.samples", f"a {d.kind} design needs samples"))
-        elif d.kind == "latin" and d.samples < 2:
-            out.append(("design.samples", "a Latin hypercube needs at least 2 samples"))
-        elif d.kind == "sobol" and (d.samples < 2 or d.samples & (d.samples - 1)):
-            near = 1 << max(1, round(math.log2(max(d.samples, 1))))
-            out.append(("design.samples", f"a Sobol' sample needs a power of 2 (got "
-                        f"{d.samples}; e.g. {near})"))
-        elif d.kind == "morris" and d.samples < 2:
-            out.append(("design.samples", "Morris needs at least 2 trajectories (sigma and "
-                        "confidence intervals need more than one)"))
-    if d.kind != "sobol" and "second_order" in set_fields:
+    for path, r in spec.parameters.items():
+        if isinstance(r, Range) and r.steps is not None:
+            out.append((f"parameters.{_quote(path)}.steps", f"steps applies to grid designs "
+                        f"only; a {d.kind} design samples the range"))
+    if d.samples is None:
+        out.append(("design.samples", f"a {d.kind} design needs samples"))
+    elif d.kind == "latin" and d.samples < 2:
+        out.append(("design.samples", "a Latin hypercube needs at least 2 samples"))
+    elif d.kind == "sobol" and (d.samples < 2 or d.samples & (d.samples - 1)):
+        near = 1 << max(1, round(math.log2(max(d.samples, 1))))
+        out.append(("design.samples", f"a Sobol' sample needs a power of 2 (got "
+                    f"{d.samples}; e.g. {near})"))
+    elif d.kind == "morris" and d.samples < 2:
+        out.append(("design.samples", "Morris needs at least 2 trajectories (sigma and "
+                    "confidence intervals need more than one)"))
+    return out
+
+
+def _option_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
+    """Options of one kind of design given to another, or that do not fit."""
+    d = spec.design
+    out: list[tuple[str, str]] = []
+    if d.kind != "sobol" and "second_order" in d.model_fields_set:
         out.append(("design.second_order", "applies to sobol designs only"))
-    if d.kind == "sobol" and d.second_order and n_params < 2:
+    if d.kind == "sobol" and d.second_order and len(spec.parameters) < 2:
         out.append(("design.second_order", "second-order indices need at least 2 parameters"))
     if d.kind != "morris":
-        for key in ("levels", "optimal_trajectories"):
-            if key in set_fields:
-                out.append((f"design.{key}", "applies to morris designs only"))
-    else:
-        if d.levels % 2:
-            out.append(("design.levels", f"Morris levels should be even (got {d.levels})"))
-        if (d.optimal_trajectories is not None and d.samples is not None
-                and d.optimal_trajectories >= d.samples):
-            out.append(("design.optimal_trajectories", f"choosing {d.optimal_trajectories} "
-                        f"optimal trajectories needs more candidate trajectories than that "
-                        f"(design.samples = {d.samples})"))
+        out += [(f"design.{key}", "applies to morris designs only")
+                for key in ("levels", "optimal_trajectories") if key in d.model_fields_set]
+        return out
+    if d.levels % 2:
+        out.append(("design.levels", f"Morris levels should be even (got {d.levels})"))
+    if (d.optimal_trajectories is not None and d.samples is not None
+            and d.optimal_trajectories >= d.samples):
+        out.append(("design.optimal_trajectories", f"choosing {d.optimal_trajectories} "
+                    f"optimal trajectories needs more candidate trajectories than that "
+                    f"(design.samples = {d.samples})"))
     return out
+
+
+def planned_points(spec: ExperimentSpec) -> int:
+    """How many points the design has (before replications)."""
+    d = spec.design
+    n_params = len(spec.parameters)
+    if d.kind == "grid":
+        return math.prod(len(p) if isinstance(p, list) else p.steps or 1
+                         for p in spec.parameters.values())
+    samples = d.samples or 0
+    if d.kind == "sobol":
+        return samples * (2 * n_params + 2 if d.second_order else n_params + 2)
+    if d.kind == "morris":
+        return (n_params + 1) * (d.optimal_trajectories or samples)
+    return samples
+
+
+def _size_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
+    """A design too big to plan (its manifest lists every run)."""
+    points = planned_points(spec)
+    runs = points * spec.replications
+    if runs <= MAX_RUNS:
+        return []
+    return [("design", f"{points:,} points x {spec.replications:,} replications = "
+             f"{runs:,} runs, more than one experiment plans ({MAX_RUNS:,}); split it into "
+             "several, or take fewer values")]
 
 
 def _flatten(value: Any, leaf: Any, prefix: str = "") -> Any:
@@ -317,23 +368,55 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment, with its model and base scenario resolved."""
+    """A validated experiment, with its model and base scenario resolved.
+
+    From a file (``load_experiment``), TOML text (``experiment_from_text``), or Python: a
+    dict (``Experiment.from_dict``) or keywords (``experiment(...)``) holding the same keys
+    as a file, validated the same way.
+    """
 
     spec: ExperimentSpec
     source: str
-    """The file, as named to the loader (used in messages)."""
+    """The file, as named to the loader, or a label such as ``<experiment>`` (in messages)."""
     text: str
-    """The file's content, recorded in the manifest."""
-    model: ModelSpec
+    """The file's content (for an experiment defined in Python, its keys as TOML), recorded
+    in the manifest."""
+    model: Model
     base: BaseModel
     """The base scenario with ``base.set`` and ``base.until`` applied."""
     outcomes: tuple[str, ...]
     """Outcome names to keep, patterns expanded."""
     available_outcomes: tuple[str, ...]
+    """Every outcome the model declares for the base scenario (``Model.outcome_names``)."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<experiment>",
+                  directory: str | Path | None = None) -> Experiment:
+        """An experiment defined in Python: ``data`` mirrors an experiment file (the same
+        keys, nested dicts for its tables), and is validated as a file is; a problem raises
+        ``ExperimentError`` naming ``source`` and the key. Tuples and numpy arrays count as
+        lists; relative scenario paths start at ``directory`` (default: the working
+        directory)::
+
+            Experiment.from_dict({"root_seed": 1, "outcomes": ["deserted_isis"],
+                                  "base": {"scenario": "isis-2014", "set": {"scale": 0.02}},
+                                  "parameters": {"factions.isis.pay": [0.5, 1.0]}})
+        """
+        if not isinstance(data, Mapping):
+            raise ExperimentError(source, [("", f"expected a dict of the experiment's keys "
+                                            f"(got {type(data).__name__})")])
+        plain = _plain(data)
+        return _resolved(plain, _as_toml(plain), source,
+                         Path(directory) if directory is not None else Path("."))
 
     @property
     def name(self) -> str:
-        return self.spec.name or Path(self.source).stem
+        if self.spec.name:
+            return self.spec.name
+        label = self.source
+        if label.startswith("<") and label.endswith(">"):  # defined in Python or text
+            return label[1:-1] or "experiment"
+        return Path(label).stem
 
     def default_out(self) -> Path:
         return Path(self.spec.out) if self.spec.out else Path("results") / self.name
@@ -352,18 +435,53 @@ class Experiment:
         return _sha256(self.identity())
 
 
+def experiment(*, source: str = "<experiment>", directory: str | Path | None = None,
+               **keys: Any) -> Experiment:
+    """An experiment from keyword arguments named as the keys of an experiment file::
+
+        experiment(root_seed=1, replications=3, outcomes=["deserted_isis"],
+                   base={"scenario": "isis-2014", "until": "2014-07-31"},
+                   parameters={"factions.isis.barriers.home": {"low": 0.1, "high": 0.4,
+                                                               "steps": 4}})
+
+    The same as ``Experiment.from_dict(keys, source, directory)``.
+    """
+    return Experiment.from_dict(keys, source=source, directory=directory)
+
+
 def _sha256(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _plain(value: Any) -> Any:
+    """Python values as TOML would give them: mappings as dicts, tuples and numpy arrays as
+    lists, numpy scalars as Python numbers, paths as strings."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray | np.generic):
+        return _plain(value.tolist())
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
+def _as_toml(data: dict[str, Any]) -> str:
+    """The keys of an experiment defined in Python as TOML text, for the manifest (JSON if
+    they are not TOML: a value of None, say; validation then says what is wrong)."""
+    try:
+        return tomli_w.dumps(data)
+    except (TypeError, ValueError):
+        return json.dumps(data, indent=1, default=str)
+
+
 def load_experiment(source: str | Path) -> Experiment:
     """Read, validate and resolve an experiment file; raise ``ExperimentError`` if it is bad.
 
-    Nothing is run except a probe of the base scenario, cut to one day or step where the
-    model allows, that lists the model's outcome names (to check ``outcomes``); should an
-    outcome be missing from the short probe, a whole run of the base scenario is asked
-    before the outcome is called unknown.
+    Nothing is run: the outcome names are those the model declares for the base scenario
+    (``Model.outcome_names``).
     """
     path = Path(source)
     name = str(source)
@@ -386,19 +504,20 @@ def experiment_from_text(text: str, source: str = "<experiment>",
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(source, [("", f"not valid TOML: {exc}")]) from None
+    return _resolved(data, text, source, directory or Path("."))
+
+
+def _resolved(data: Any, text: str, source: str, directory: Path) -> Experiment:
+    """Validate an experiment's keys, resolve its model and base scenario, check its
+    parameters and outcomes against them."""
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         raise ExperimentError(source, _pydantic_problems(exc)) from None
-    model, scenario = _resolve_base(spec, source, directory or Path("."))
+    model, scenario = _resolve_base(spec, source, directory)
     _check_parameters(spec, scenario, source)
-    available = _probe_outcomes(model, probe_scenario(scenario), source)
-    try:
-        outcomes = _resolve_outcomes(spec, available, source)
-    except ExperimentError:
-        # some outcomes exist only in longer runs: ask a whole run before calling them unknown
-        available = sorted({*available, *_probe_outcomes(model, scenario, source)})
-        outcomes = _resolve_outcomes(spec, available, source)
+    available = _outcome_names(model, scenario, source)
+    outcomes = _resolve_outcomes(spec, available, source)
     clashes = [(f"parameters.{_quote(p)}", "clashes with a column of the results table; "
                 f"reserved: {list(RESERVED_COLUMNS)} and the outcome names")
                for p in spec.parameters if p in RESERVED_COLUMNS or p in outcomes]
@@ -408,74 +527,158 @@ def experiment_from_text(text: str, source: str = "<experiment>",
                       outcomes=tuple(outcomes), available_outcomes=tuple(available))
 
 
+# --- the base scenario ---------------------------------------------------------------------
+
 def _resolve_base(spec: ExperimentSpec, source: str, directory: Path
-                  ) -> tuple[ModelSpec, BaseModel]:
+                  ) -> tuple[Model, BaseModel]:
+    """The model and the base scenario, with ``base.set`` and ``base.until`` applied."""
     base = spec.base
-    registry = models()
-    if base.model is not None and base.model not in registry:
-        raise ExperimentError(source, [("base.model", f"unknown model {base.model!r}; "
-                                        f"expected one of {sorted(registry)}")])
+    named = _named_model(base.model, source) if base.model is not None else None
+    model: Model | None = None
     if base.scenario is None:
-        if base.model is None:
+        if named is None:
             raise ExperimentError(source, [("base", "give a scenario (a shipped name or a "
                                             "path) or a model")])
-        shipped = sorted(registry[base.model].shipped())
-        default = [n for n in shipped if n in (base.model, base.model.replace("_", "-"))]
-        if len(shipped) == 1:
-            default = shipped
-        if not default:
-            raise ExperimentError(source, [("base.scenario", f"the {base.model} model ships "
-                                            f"{len(shipped)} scenarios and none is named "
-                                            f"after it; name one of {shipped} (or a path)")])
-        scenario_source: str | Path = default[0]
+        model, scenario_source = named, _default_scenario(named, source)
     else:
         candidate = directory / base.scenario
         scenario_source = candidate if candidate.is_file() else base.scenario
     try:
-        model = registry[base.model] if base.scenario is None and base.model else \
-            model_for(scenario_source)
+        model = model or model_for(scenario_source)
         scenario = model.load(scenario_source)
     except (ValueError, OverrideError) as exc:
         raise ExperimentError(source, [("base.scenario", _indent(str(exc)))]) from None
-    if base.model is not None and model.name != base.model:
+    if named is not None and model.name != named.name:
         raise ExperimentError(source, [("base.model", f"the scenario {base.scenario!r} is a "
-                                        f"{model.name} scenario, not {base.model}")])
-    try:
-        scenario = apply_overrides(scenario, base.set)
-    except OverrideError as exc:
-        key = str(exc).split(":", 1)[0]
-        raise ExperimentError(source, [(f"base.set.{_quote(key)}", str(exc))]) from None
-    except ValidationError as exc:
-        raise ExperimentError(source, [("base.set", _validation_message(exc))]) from None
+                                        f"{model.name} scenario, not {named.name}")])
+    scenario = _with_fixed_values(scenario, base.set, source)
     if base.until is not None:
-        until = getattr(scenario, "until", None)
-        if not callable(until):
-            raise ExperimentError(source, [("base.until", f"does not apply to the "
-                                            f"{model.name} model")])
-        first = getattr(scenario, "start", None)
-        if isinstance(first, dt.date) and base.until < first:
-            raise ExperimentError(source, [("base.until", f"{base.until} is before the "
-                                            f"scenario's start {first}")])
-        try:
-            scenario = until(base.until)
-        except (ValueError, ValidationError) as exc:
-            raise ExperimentError(source, [("base.until", str(exc))]) from None
+        scenario = _cut(model, scenario, base.until, source)
     return model, scenario
+
+
+def _named_model(name: str, source: str) -> Model:
+    """The model ``base.model`` names, or ``ExperimentError`` at that key."""
+    known = model_names()
+    if name not in known:
+        raise ExperimentError(source, [("base.model", f"unknown model {name!r}; expected "
+                                        f"one of {known}")])
+    try:
+        return model_named(name)
+    except InputError as exc:  # a model that fails to import
+        raise ExperimentError(source, [("base.model", "; ".join(
+            message for _, message in exc.problems))]) from None
+
+
+def _default_scenario(model: Model, source: str) -> str:
+    """The scenario of ``base.model`` alone: its only one, or the one named after it."""
+    shipped = sorted(model.shipped())
+    default = [n for n in shipped if n in (model.name, model.name.replace("_", "-"))]
+    if len(shipped) == 1:
+        default = shipped
+    if not default:
+        raise ExperimentError(source, [("base.scenario", f"the {model.name} model ships "
+                                        f"{len(shipped)} scenarios and none is named after "
+                                        f"it; name one of {shipped} (or a path)")])
+    return default[0]
+
+
+def _with_fixed_values(scenario: BaseModel, fixed: dict[str, Any], source: str) -> BaseModel:
+    """The scenario with ``base.set``: a path that names nothing is a problem at its key."""
+    problems = [(f"base.set.{_quote(path)}", problem) for path, value in fixed.items()
+                if (problem := _path_problem(scenario, path, value)) is not None]
+    if problems:
+        raise ExperimentError(source, problems)
+    try:
+        return overridden(scenario, fixed, source)
+    except InputError as exc:
+        raise ExperimentError(source, [("base.set", _problem_text([problem]))
+                                       for problem in exc.problems]) from None
+    except (ValueError, TypeError) as exc:
+        raise ExperimentError(source, [("base.set", _one_line(exc))]) from None
+
+
+def _cut(model: Model, scenario: Any, last_day: dt.date, source: str) -> BaseModel:
+    """The scenario cut after ``base.until``: a model with a calendar has scenarios with a
+    ``start`` date and ``until(day)``."""
+    if not model.has_calendar:
+        raise ExperimentError(source, [("base.until", f"does not apply to the {model.name} "
+                                        "model (it has no calendar)")])
+    if last_day < scenario.start:
+        raise ExperimentError(source, [("base.until", f"{last_day} is before the "
+                                        f"scenario's start {scenario.start}")])
+    try:
+        return scenario.until(last_day)
+    except InputError as exc:
+        raise ExperimentError(source, [
+            ("base.until", message if key in ("", "until") else f"{key}: {message}")
+            for key, message in exc.problems]) from None
+    except (ValueError, TypeError) as exc:
+        raise ExperimentError(source, [("base.until", _one_line(exc))]) from None
 
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n    ")
 
 
-def _validation_message(exc: ValidationError) -> str:
+def _one_line(exc: BaseException) -> str:
+    return "; ".join(str(exc).splitlines())
+
+
+# --- overrides -----------------------------------------------------------------------------
+
+INTEGER_HINT = " (a range over a whole-number field needs integer = true)"
+
+
+def overridden(scenario: BaseModel, overrides: dict[str, Any], source: str | None = None
+               ) -> BaseModel:
+    """``scenario`` with dotted-path ``overrides``, validated as its model's loader validates
+    a file: by the scenario's own ``with_overrides`` (every shipped model's scenarios have
+    one), else re-validated here. A bad path or value raises an ``InputError`` naming
+    ``source`` (default: the scenario's name) and the key."""
+    own = getattr(scenario, "with_overrides", None)
+    if callable(own):
+        return own(overrides, source)
+    label = source or str(getattr(scenario, "name", "<scenario>"))
+    schema = type(scenario)
+
+    def validate(data: Any) -> BaseModel:
+        try:
+            return schema.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(label, validation_problems(exc, data, schema)) from None
+
+    return override_checked(scenario, overrides, validate, InputError, label)
+
+
+def _problem_text(problems: list[tuple[str, str]]) -> str:
+    """Problems of an override on one line, ``key: message; ...``."""
     parts = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "int_from_float":
-            message += " (a range over a whole-number field needs integer = true)"
-        parts.append(f"{where}: {message}" if where else message)
+    for key, message in problems:
+        if "fractional part" in message:  # pydantic's int_from_float
+            message += INTEGER_HINT
+        parts.append(f"{key}: {message}" if key else message)
     return "; ".join(parts)
+
+
+def _path_problem(scenario: BaseModel, path: str, value: Any) -> str | None:
+    """Why ``path`` names nothing in the scenario, or ``None`` (values are not checked)."""
+    try:
+        set_path(scenario.model_dump(mode="json"), path, value)
+    except OverrideError as exc:
+        return str(exc)
+    return None
+
+
+def _override_problem(scenario: BaseModel, params: dict[str, Any]) -> str | None:
+    """Why the scenario refuses these overrides, or ``None``."""
+    try:
+        overridden(scenario, params)
+    except InputError as exc:
+        return _problem_text(exc.problems)
+    except (OverrideError, ValueError, TypeError) as exc:
+        return _one_line(exc)  # one line, whatever raised it
+    return None
 
 
 def parameter_values(param: list[Any] | Range) -> list[Any]:
@@ -487,23 +690,25 @@ def parameter_values(param: list[Any] | Range) -> list[Any]:
     return [param.low, param.high]
 
 
+def _parameter_problem(scenario: BaseModel, path: str, param: list[Any] | Range
+                       ) -> str | None:
+    values = parameter_values(param)
+    missing = _path_problem(scenario, path, values[0])
+    if missing is not None:
+        return f"not a parameter of the base scenario: {missing}"
+    for value in values:
+        problem = _override_problem(scenario, {path: value})
+        if problem is not None:
+            return f"value {value!r} is not valid here: {problem}"
+    return None
+
+
 def _check_parameters(spec: ExperimentSpec, scenario: BaseModel, source: str) -> None:
-    problems: list[tuple[str, str]] = []
-    for path, param in spec.parameters.items():
-        key = f"parameters.{_quote(path)}"
-        for value in parameter_values(param):
-            try:
-                apply_overrides(scenario, {path: value})
-            except OverrideError as exc:
-                problems.append((key, f"not a parameter of the base scenario: {exc}"))
-                break
-            except ValidationError as exc:
-                problems.append((key, f"value {value!r} is not valid here: "
-                                 f"{_validation_message(exc)}"))
-                break
-            except (ValueError, TypeError) as exc:
-                problems.append((key, f"value {value!r} is not valid here: {exc}"))
-                break
+    """Every varied path names a field of the base scenario, and its values (both ends of a
+    range, every listed value) are valid there; all problems at once."""
+    problems = [(f"parameters.{_quote(path)}", problem)
+                for path, param in spec.parameters.items()
+                if (problem := _parameter_problem(scenario, path, param)) is not None]
     if problems:
         raise ExperimentError(source, problems)
 
@@ -528,17 +733,6 @@ def check_points(experiment: Experiment, points: Iterable[dict[str, Any]]) -> No
                                   [_blame_point(experiment.base, index, params, problem)])
 
 
-def _override_problem(scenario: BaseModel, params: dict[str, Any]) -> str | None:
-    """Why the scenario refuses these overrides, or ``None``."""
-    try:
-        apply_overrides(scenario, params)
-    except ValidationError as exc:
-        return _validation_message(exc)
-    except (OverrideError, ValueError, TypeError) as exc:
-        return "; ".join(str(exc).splitlines())  # one line, whatever raised it
-    return None
-
-
 def _blame_point(scenario: BaseModel, index: int, params: dict[str, Any], problem: str
                  ) -> tuple[str, str]:
     """The parameter at fault at a refused point (or the combination, if no one value is
@@ -553,26 +747,17 @@ def _blame_point(scenario: BaseModel, index: int, params: dict[str, Any], proble
             f"{problem}")
 
 
-def probe_scenario(scenario: BaseModel) -> BaseModel:
-    """A shortened copy of ``scenario`` (one day or one step) to learn the outcome names."""
-    try:
-        until, start = getattr(scenario, "until", None), getattr(scenario, "start", None)
-        if callable(until) and isinstance(start, dt.date):
-            return until(start)
-        if "steps" in type(scenario).model_fields:
-            return apply_overrides(scenario, {"steps": 1})
-    except (ValueError, OverrideError):
-        pass
-    return scenario
+# --- outcomes ------------------------------------------------------------------------------
 
-
-def _probe_outcomes(model: ModelSpec, scenario: BaseModel, source: str) -> list[str]:
+def _outcome_names(model: Model, scenario: BaseModel, source: str) -> list[str]:
+    """The outcomes the model declares for runs of the base scenario (nothing is run)."""
     try:
-        run = model.simulate(scenario, seed=0, progress=None)
-        return sorted(model.outcomes(run))
+        names = model.outcome_names(scenario)
     except Exception as exc:
-        raise ExperimentError(source, [("base", f"a probe run of the base scenario failed: "
+        raise ExperimentError(source, [("base", f"the {model.name} model cannot name its "
+                                        f"outcomes for the base scenario: "
                                         f"{type(exc).__name__}: {exc}")]) from exc
+    return sorted(set(names))
 
 
 def _resolve_outcomes(spec: ExperimentSpec, available: list[str], source: str) -> list[str]:

@@ -1,5 +1,8 @@
 """What a worker does with one planned run: apply its parameters, simulate, reduce to outcomes.
 
+The model is used through its ``Model`` interface only: ``simulate`` and ``outcomes``; the
+parameters are applied by the base scenario's own ``with_overrides`` (``spec.overridden``).
+
 Runs on local worker processes and on Dask workers alike. A run that raises comes back as a
 ``failed`` record with its error; it never raises here.
 """
@@ -12,16 +15,16 @@ import pickle
 import socket
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel
 
-from desertion.engine.overrides import apply_overrides
+from desertion.engine.model import Model
 from desertion.experiments.design import PlannedRun
-from desertion.models import models
+from desertion.experiments.spec import overridden
+from desertion.models import model_named
 
 
 @dataclass(frozen=True)
@@ -29,30 +32,35 @@ class RunContext:
     """What every run of an experiment shares; sent once to each worker."""
 
     model: str
+    """The model's name."""
     base: BaseModel
     outcomes: tuple[str, ...]
     series: tuple[str, ...] = ()
-    functions: tuple[Callable[..., Any], Callable[..., Any]] | None = None
-    """The model's ``simulate`` and ``outcomes``, when they pickle by reference; otherwise
-    the worker looks the model up in its own registry by name."""
+    implementation: Model | None = None
+    """The model itself, when it pickles (its class by reference); otherwise the worker
+    looks the model up by name in its own registry."""
 
     @classmethod
-    def create(cls, model: Any, base: BaseModel, outcomes: tuple[str, ...],
+    def create(cls, model: Model, base: BaseModel, outcomes: tuple[str, ...],
                series: tuple[str, ...] = ()) -> RunContext:
-        functions: tuple[Callable[..., Any], Callable[..., Any]] | None = (
-            model.simulate, model.outcomes)
+        implementation: Model | None = model
         try:
-            pickle.dumps(functions)
+            pickle.dumps(model)
         except (pickle.PicklingError, AttributeError, TypeError):
-            functions = None
+            implementation = None
         return cls(model=model.name, base=base, outcomes=tuple(outcomes),
-                   series=tuple(series), functions=functions)
+                   series=tuple(series), implementation=implementation)
 
-    def resolve(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
-        if self.functions is not None:
-            return self.functions
-        spec = models()[self.model]
-        return spec.simulate, spec.outcomes
+    def resolve(self) -> Model:
+        """The model that runs: the one sent along, else the registry's."""
+        if self.implementation is not None:
+            return self.implementation
+        return model_named(self.model)
+
+    def modules(self) -> list[str]:
+        """The modules a worker process can import before its first run (the model's)."""
+        module = getattr(type(self.implementation), "__module__", "__main__")
+        return [] if self.implementation is None or module == "__main__" else [module]
 
 
 @dataclass
@@ -98,10 +106,10 @@ def execute_run(context: RunContext, run: PlannedRun) -> RunRecord:
     """Simulate one planned run; exceptions become a failed record."""
     started = time.perf_counter()
     try:
-        simulate, outcomes_of = context.resolve()
-        scenario = apply_overrides(context.base, run.params)
-        result = simulate(scenario, seed=run.seed, progress=None)
-        values = outcomes_of(result)
+        model = context.resolve()
+        scenario = overridden(context.base, run.params)
+        result = model.simulate(scenario, seed=run.seed)
+        values = model.outcomes(result)
         kept: dict[str, float] = {}
         for name in context.outcomes:
             # an outcome some runs do not define (too short a run, say) is missing: NaN
