@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCENARIO ?= syria-2014
 OUT    ?= runs/$(SCENARIO)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-fast bench clean
 
 $(BIN)/desertion: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: setup
 test: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q
+
+# while iterating: everything but the slow tests (the validation suite among them)
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow"
 
 bench: setup
 	$(BIN)/python benchmarks/bench_manpower.py

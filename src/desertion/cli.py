@@ -31,7 +31,7 @@ from desertion.engine.output import (
 )
 from desertion.engine.overrides import OverrideError
 from desertion.engine.results import RunResult
-from desertion.models import ModelSpec, model_for, models
+from desertion.models import Model, broken_models, model_for, models
 
 MAX_SEED = 2**63 - 1
 """Seeds are stored as 64-bit signed integers (Parquet, NumPy)."""
@@ -87,9 +87,9 @@ def load(source: str, settings: list[str], scale: float | None = None,
     return spec, scenario
 
 
-def _until(spec: ModelSpec, scenario: Any, until: str) -> Any:
-    if not hasattr(scenario, "until"):
-        _fail(f"--until does not apply to the {spec.name} model")
+def _until(spec: Model, scenario: Any, until: str) -> Any:
+    if not spec.has_calendar:
+        _fail(f"--until does not apply to the {spec.name} model, which has no calendar")
     try:
         last_day = dt.date.fromisoformat(until)
     except ValueError as exc:
@@ -110,7 +110,7 @@ def _check_seed(seed: int) -> int:
     return seed
 
 
-def _claim_output(out: Path | None, spec: ModelSpec, scenario: Any, seed: int,
+def _claim_output(out: Path | None, spec: Model, scenario: Any, seed: int,
                   force: bool) -> ResultFolder:
     """The output folder, checked before anything runs (see engine/output.py)."""
     identity = run_identity(spec.name, scenario.model_dump(mode="json"), seed)
@@ -122,7 +122,7 @@ def _claim_output(out: Path | None, spec: ModelSpec, scenario: Any, seed: int,
         _fail(str(exc))
 
 
-def _draw_plot(spec: ModelSpec, result: RunResult) -> dict[str, bytes]:
+def _draw_plot(spec: Model, result: RunResult) -> dict[str, bytes]:
     """plot.png's bytes, drawn before the save so the folder is swapped in whole; a plot that
     fails costs the plot only, never the run."""
     try:
@@ -170,7 +170,7 @@ def run(
     except BaseException:
         folder.abandon()
         raise
-    if _agents(result) == 0:
+    if spec.agents(result) == 0:
         _warn("the run simulated no agent; there is nothing to summarise")
     else:
         for table in spec.summary_tables(result):
@@ -180,14 +180,7 @@ def run(
                   f"{result.meta['wall_time_s']:.1f} s", highlight=False)
 
 
-def _agents(result: RunResult) -> int:
-    meta = result.meta
-    if "agents" in meta:
-        return int(meta["agents"])
-    return int(meta.get("n_citizens", 0)) + int(meta.get("n_cops", 0))
-
-
-def _simulate(spec: ModelSpec, scenario: Any, seed: int, progress: bool) -> RunResult:
+def _simulate(spec: Model, scenario: Any, seed: int, progress: bool) -> RunResult:
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, disable=not progress,
                   transient=False) as bar:
@@ -207,6 +200,8 @@ def scenarios() -> None:
         for name, description in spec.shipped().items():
             table.add_row(f"[bold]{name}[/]", spec.name, description)
     console.print(table, highlight=False)
+    for name, problem in broken_models().items():
+        _warn(f"the {name} model failed to load and is left out: {problem}")
 
 
 @app.command()
@@ -228,7 +223,7 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
                            ] = None) -> None:
     """Compare a run with the documented figures (targets.csv) that apply to it."""
     from desertion.manpower.targets import COLUMNS, compare, why_none_apply
-    from desertion.report.tables import targets_table
+    from desertion.report.manpower_tables import targets_table
 
     try:
         result = RunResult.load(run_dir)

@@ -1,87 +1,121 @@
-"""The registry of models that run on the engine, so the CLI and experiments treat them alike.
+"""The registry of models that run on the engine, so the CLI, experiments and reports treat
+them alike (``desertion.engine.model.Model``).
 
-A model is a small adapter: how to load its scenario (validated, a pydantic model), how to
-simulate it, how to reduce a run to named scalar outcomes, and how to present a run.
+Shipped models are registered by where they live and imported only when first asked for,
+so a command of one model never imports another's code (a civil-violence kernel that fails
+to compile cannot break a manpower run). A model that fails to import is reported as
+broken (``broken_models``) and the others keep working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
 
 from desertion.engine.errors import InputError
 from desertion.engine.inputs import UnreadableFile, read_toml
-from desertion.engine.results import RunResult
+from desertion.engine.model import Model, ProgressCallback
 
-ProgressCallback = Callable[[int, int], None]  # (days or steps done, total)
+__all__ = ["Model", "ProgressCallback", "broken_models", "model_for", "model_named",
+           "model_of", "models", "register"]
 
+DEFAULT_MODEL = "manpower"
 
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    description: str
-    load: Callable[[str | Path], BaseModel]
-    """Load a scenario by shipped name or path, validating it."""
-    simulate: Callable[..., RunResult]
-    """``simulate(scenario, seed=..., progress=...) -> RunResult``."""
-    outcomes: Callable[[RunResult], dict[str, float]]
-    """Named scalar summaries of a run, for tables and experiments."""
-    shipped: Callable[[], dict[str, str]]
-    """Shipped scenario names with a one-line description."""
-    plot: Callable[[RunResult, Path], Path]
-    summary_tables: Callable[[RunResult], list[Any]]
-    """rich renderables summarising a run."""
-
-
-_REGISTRY: dict[str, ModelSpec] = {}
+# name -> "module:attribute" of the Model instance, imported on first use
+_SHIPPED = {
+    "manpower": "desertion.manpower.adapter:MODEL",
+    "civil_violence": "desertion.civil_violence.adapter:MODEL",
+}
+# name -> "module" holding only the shipped scenarios' names, importable without the model
+_SHIPPED_NAMES = {
+    "manpower": "desertion.manpower.scenario:shipped_scenarios",
+    "civil_violence": "desertion.civil_violence.params:shipped_scenarios",
+}
+_REGISTRY: dict[str, Model] = {}
+_BROKEN: dict[str, str] = {}
 
 
-def register(spec: ModelSpec) -> None:
-    _REGISTRY[spec.name] = spec
+def register(model: Model) -> None:
+    """Add (or replace) a model: plugins and tests register their own."""
+    _REGISTRY[model.name] = model
+    _BROKEN.pop(model.name, None)
 
 
-_BUILTINS_LOADED = False
+def _import(where: str) -> object:
+    module, attribute = where.split(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
-def _load_builtin() -> None:
-    """Import the shipped models once (each registers itself); later plugins add to them."""
-    global _BUILTINS_LOADED
-    if _BUILTINS_LOADED:
-        return
-    _BUILTINS_LOADED = True
-    import desertion.civil_violence.adapter
-    import desertion.manpower.adapter  # noqa: F401
+def model_named(name: str) -> Model:
+    """The model registered as ``name``, imported if need be; ``InputError`` at the key
+    ``model`` for an unknown or broken one."""
+    if name not in _REGISTRY and name in _SHIPPED and name not in _BROKEN:
+        try:
+            register(_import(_SHIPPED[name]))  # type: ignore[arg-type]
+        except Exception as exc:
+            _BROKEN[name] = f"{type(exc).__name__}: {exc}"
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if name in _BROKEN:
+        raise InputError("model", [(name, f"the model failed to load ({_BROKEN[name]})")])
+    raise InputError("model", [(name, f"unknown model; expected one of {sorted(names())}")])
 
 
-def models() -> dict[str, ModelSpec]:
-    _load_builtin()
-    return dict(_REGISTRY)
+def names() -> list[str]:
+    """Every known model's name, loaded or not."""
+    return sorted({*_SHIPPED, *_REGISTRY})
 
 
-def model_for(source: str | Path) -> ModelSpec:
+def models() -> dict[str, Model]:
+    """Every model that loads (the broken ones are in ``broken_models``)."""
+    found = {}
+    for name in names():
+        try:
+            found[name] = model_named(name)
+        except InputError:
+            continue
+    return found
+
+
+def broken_models() -> dict[str, str]:
+    """Models that failed to import, with the error."""
+    models()
+    return dict(_BROKEN)
+
+
+def model_of(scenario: object) -> Model:
+    """The model a loaded scenario belongs to (its ``model`` field)."""
+    return model_named(getattr(scenario, "model", DEFAULT_MODEL))
+
+
+def _shipped_by(name: str) -> dict[str, str]:
+    if name in _REGISTRY:
+        return _REGISTRY[name].shipped()
+    try:
+        return _import(_SHIPPED_NAMES[name])()  # type: ignore[operator]
+    except Exception:
+        return {}
+
+
+def model_for(source: str | Path) -> Model:
     """The model a scenario name or file belongs to.
 
-    A shipped name is looked up in every model; a file names its model with a top-level
-    ``model = "..."`` key (default: the manpower model). An unknown model name raises
-    ``InputError`` at the key ``model``; a file that cannot be read or parsed goes to the
-    manpower model, whose loader says what is wrong with it.
+    A shipped name is looked up in every model (without importing their simulation code);
+    a file names its model with a top-level ``model = "..."`` key (default: the manpower
+    model). An unknown model name raises ``InputError`` at the key ``model``; a file that
+    cannot be read or parsed goes to the manpower model, whose loader says what is wrong.
     """
-    _load_builtin()
     path = Path(source)
     if path.is_file():
         try:
-            name = read_toml(path).get("model", "manpower")
+            name = read_toml(path).get("model", DEFAULT_MODEL)
         except UnreadableFile:
-            return _REGISTRY["manpower"]  # its loader reports the file's problem
-        if isinstance(name, str) and name in _REGISTRY:
-            return _REGISTRY[name]
+            return model_named(DEFAULT_MODEL)  # its loader reports the file's problem
+        if isinstance(name, str) and name in names():
+            return model_named(name)
         raise InputError(str(path), [("model", f"unknown model {name!r}; expected one of "
-                                      f"{sorted(_REGISTRY)}")])
-    for spec in _REGISTRY.values():
-        if str(source) in spec.shipped():
-            return spec
-    return _REGISTRY["manpower"]
+                                      f"{names()}")])
+    for name in names():
+        if str(source).removesuffix(".toml") in _shipped_by(name):
+            return model_named(name)
+    return model_named(DEFAULT_MODEL)

@@ -9,10 +9,10 @@ import pytest
 
 from desertion.civil_violence import CivilViolenceScenario, LegitimacyChange
 from desertion.civil_violence import kernel as K
+from desertion.civil_violence.analysis import counts_by_step
 from desertion.civil_violence.model import (
     World,
     arrest_probability_table,
-    counts_by_step,
     run_world,
     simulate,
 )

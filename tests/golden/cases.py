@@ -41,13 +41,10 @@ def table_digest(frame: pd.DataFrame) -> str:
 
 def run_case(case: Case):
     """The run of ``case`` through the package's public API."""
-    from desertion.models import model_for
+    import desertion
 
-    spec = model_for(case.scenario)
-    scenario = spec.load(case.scenario).with_overrides(case.overrides) if hasattr(
-        spec.load(case.scenario), "with_overrides") else spec.load(case.scenario).model_copy(
-        update=case.overrides)
-    return spec.simulate(scenario, seed=case.seed)
+    scenario = desertion.load_scenario(case.scenario).with_overrides(case.overrides)
+    return desertion.simulate(scenario, seed=case.seed)
 
 
 def run_digests(case: Case) -> dict[str, str]:

@@ -7,7 +7,9 @@ threshold; cops jail active citizens in their vision. See docs/civil_violence.md
 >>> result = simulate(load_scenario("civil-violence"), seed=1)
 """
 
-from desertion.civil_violence.model import counts_by_step, simulate
+from typing import Any
+
+from desertion.civil_violence.analysis import counts_by_step
 from desertion.civil_violence.params import (
     CivilViolenceScenario,
     CivilViolenceScenarioError,
@@ -17,6 +19,7 @@ from desertion.civil_violence.params import (
 )
 
 __all__ = [
+    "CivilViolenceRun",
     "CivilViolenceScenario",
     "CivilViolenceScenarioError",
     "LegitimacyChange",
@@ -25,3 +28,12 @@ __all__ = [
     "shipped_scenarios",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the run and its kernel (Numba) load only when asked for
+    if name in ("simulate", "CivilViolenceRun"):
+        from desertion.civil_violence import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

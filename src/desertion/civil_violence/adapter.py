@@ -1,90 +1,58 @@
-"""Registers the civil-violence model with the engine's model registry, with its presentation:
-a plot of quiet, active and jailed citizens over the steps, and summary tables."""
+"""The civil-violence model as the engine sees it (``desertion.engine.model.Model``).
+
+The kernel (Numba) is imported only when a run is built, and matplotlib only when a plot is
+drawn, so listing or loading scenarios, and every manpower command, work even where the
+kernel cannot compile."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-# a Figure of its own, not pyplot: files only, and a notebook user's backend is left alone
-from matplotlib.figure import Figure
-from rich.table import Table
-
-from desertion.civil_violence.analysis import (
-    OUTBURST_FRACTION,
-    outburst_table,
-    outcomes,
+from desertion.civil_violence import analysis
+from desertion.civil_violence.params import (
+    CivilViolenceScenario,
+    load_scenario,
+    shipped_scenarios,
 )
-from desertion.civil_violence.model import STATES, counts_by_step, simulate
-from desertion.civil_violence.params import load_scenario, shipped_scenarios
+from desertion.engine.model import Model, Run
 from desertion.engine.results import RunResult
-from desertion.models import ModelSpec, register
-
-_COLOURS = {"quiet": "tab:blue", "active": "tab:red", "jailed": "tab:grey"}
-_MAX_OUTBURST_ROWS = 12
 
 
-def plot_run(run: RunResult, path: str | Path) -> Path:
-    """Quiet, active and jailed citizens per step, with the outburst threshold marked."""
-    path = Path(path)
-    counts = counts_by_step(run)
-    n_citizens = int(run.meta["n_citizens"])
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    ax = fig.subplots()
-    for state in STATES:
-        ax.plot(counts.index, counts[state], label=state, color=_COLOURS[state], linewidth=1)
-    ax.axhline(OUTBURST_FRACTION * n_citizens, color=_COLOURS["active"], linestyle=":",
-               linewidth=0.8, label=f"outburst threshold ({OUTBURST_FRACTION:.0%} active)")
-    ax.set_xlabel("step")
-    ax.set_ylabel("citizens")
-    ax.set_xlim(counts.index.min(), counts.index.max())
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize="small")
-    sc = run.meta["scenario"]
-    ax.set_title(f"{sc['name']} (seed {run.meta['seed']}; {sc['width']} x {sc['height']}, "
-                 f"legitimacy {sc['legitimacy']}, cops {sc['cop_density']}, "
-                 f"P rule {sc['arrest_rule']}, {sc['activation']})")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
+class CivilViolenceModel(Model):
+    name = "civil_violence"
+    description = "Epstein's (2002) civil violence Model I: citizens, cops, rebellion and jail"
+    has_calendar = False
+
+    def shipped(self) -> dict[str, str]:
+        return shipped_scenarios()
+
+    def load(self, source: str | Path, **overrides: object) -> CivilViolenceScenario:
+        return load_scenario(source, **overrides)
+
+    def build(self, scenario: CivilViolenceScenario, seed: int | None = None) -> Run:
+        from desertion.civil_violence.model import CivilViolenceRun
+
+        return CivilViolenceRun(scenario, seed)
+
+    def outcome_names(self, scenario: CivilViolenceScenario) -> list[str]:
+        return analysis.outcome_names(scenario)
+
+    def outcomes(self, result: RunResult) -> dict[str, float]:
+        return analysis.outcomes(result)
+
+    def agents(self, result: RunResult) -> int:
+        return int(result.meta["n_citizens"]) + int(result.meta["n_cops"])
+
+    def plot(self, result: RunResult, path: Path) -> Path:
+        from desertion.report.civil_violence import plot_run
+
+        return plot_run(result, path)
+
+    def summary_tables(self, result: RunResult) -> list[Any]:
+        from desertion.report.civil_violence import summary_tables
+
+        return summary_tables(result)
 
 
-def outcomes_table(run: RunResult) -> Table:
-    table = Table(title=f"{run.meta['scenario']['name']} (seed {run.meta['seed']})")
-    table.add_column("outcome")
-    table.add_column("value", justify="right")
-    for name, value in outcomes(run).items():
-        text = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
-        table.add_row(name.replace("_", " "), text)
-    return table
-
-
-def outbursts_table(run: RunResult) -> Table:
-    bursts = outburst_table(run)
-    shown = bursts.nlargest(_MAX_OUTBURST_ROWS, "peak").sort_values("start")
-    title = f"Outbursts (>= {OUTBURST_FRACTION:.0%} of citizens active): {len(bursts)}"
-    if len(bursts) > len(shown):
-        title += f", the {len(shown)} largest shown"
-    table = Table(title=title)
-    for column in ("start", "end", "duration", "peak"):
-        table.add_column(column, justify="right")
-    for row in shown.itertuples(index=False):
-        table.add_row(*(f"{value:,}" for value in row))
-    if bursts.empty:
-        table.caption = "no step with that many active"
-    return table
-
-
-def summary_tables(run: RunResult) -> list[Table]:
-    return [outcomes_table(run), outbursts_table(run)]
-
-
-register(ModelSpec(
-    name="civil_violence",
-    description="Epstein's (2002) civil violence Model I: citizens, cops, rebellion and jail",
-    load=load_scenario,
-    simulate=simulate,
-    outcomes=outcomes,
-    shipped=shipped_scenarios,
-    plot=plot_run,
-    summary_tables=summary_tables,
-))
+MODEL = CivilViolenceModel()

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from desertion.civil_violence.model import counts_by_step
+from desertion.civil_violence.params import CivilViolenceScenario
 from desertion.engine.results import RunResult
+
+STATES = ("quiet", "active", "jailed")
+"""A citizen's states, in the order of the recorder's columns."""
 
 OUTBURST_FRACTION = 0.05
 """A step is part of an outburst when at least this share of the citizens is active. At
@@ -54,6 +57,19 @@ def quiet_spells(active: np.ndarray, n_citizens: int,
     return ends - starts
 
 
+OUTCOMES = ("n_citizens", "n_cops", "steps", "peak_active", "peak_active_step", "mean_active",
+            "final_active", "mean_jailed", "jailed_final", "number_of_outbursts",
+            "share_of_steps_in_outburst", "longest_quiet_spell")
+LONG_RUN_OUTCOMES = ("jailed_200", "mean_jailed_100_200")
+"""Outcomes of runs of at least ``LONG_RUN_STEPS`` steps (Epstein's figures at step 200)."""
+LONG_RUN_STEPS = 200
+
+
+def outcome_names(scenario: CivilViolenceScenario) -> list[str]:
+    """The names ``outcomes`` gives for a whole run of ``scenario``, in its order."""
+    return [*OUTCOMES, *(LONG_RUN_OUTCOMES if scenario.steps >= LONG_RUN_STEPS else ())]
+
+
 def outcomes(result: RunResult) -> dict[str, float]:
     """Named scalar summaries of a run (steps count from 1; step 0 is the initial state)."""
     counts = counts_by_step(result)
@@ -78,9 +94,9 @@ def outcomes(result: RunResult) -> dict[str, float]:
                                        max(len(active) - 1, 1)),
         "longest_quiet_spell": int(spells.max()) if len(spells) else 0,
     }
-    if len(jailed) > 200:
-        out["jailed_200"] = int(jailed[200])
-        out["mean_jailed_100_200"] = float(jailed[100:201].mean())
+    if len(jailed) > LONG_RUN_STEPS:
+        out["jailed_200"] = int(jailed[LONG_RUN_STEPS])
+        out["mean_jailed_100_200"] = float(jailed[100:LONG_RUN_STEPS + 1].mean())
     return out
 
 
@@ -91,3 +107,10 @@ def outburst_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame({"start": [b.start for b in bursts], "end": [b.end for b in bursts],
                          "duration": [b.duration for b in bursts],
                          "peak": [b.peak for b in bursts]})
+
+
+def counts_by_step(result: RunResult) -> pd.DataFrame:
+    """One row per step (index ``step``, 0 the initial state): quiet, active, jailed."""
+    frame = result.timeseries.pivot_table(index="step", columns="status", values="agents",
+                                          aggfunc="sum", observed=True)
+    return frame.reindex(columns=list(STATES)).astype(np.int64)

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from desertion import __version__
 from desertion.civil_violence import kernel
+from desertion.civil_violence.analysis import STATES
 from desertion.civil_violence.params import CivilViolenceScenario
 from desertion.engine.columns import Columns
 from desertion.engine.kernel_random import sfc64_state
+from desertion.engine.model import Observer, ProgressCallback, finished, run_to_end
 from desertion.engine.recorder import Recorder
 from desertion.engine.results import RunResult
 from desertion.engine.streams import Streams
-from desertion.models import ProgressCallback
 
-STATES = ("quiet", "active", "jailed")
 AXES = {"agent": ["citizen"]}
 CITIZEN, COP = 0, 1
 CHUNK_AGENT_STEPS = 1 << 18
@@ -129,32 +128,106 @@ def arrest_probability_table(scenario: CivilViolenceScenario) -> np.ndarray:
     return np.array([1 - math.exp(-1 * k * x) for x in range(2 * r * (r + 1) + 2)])
 
 
-def simulate(scenario: CivilViolenceScenario, seed: int | None = None,
-             progress: ProgressCallback | None = None, *,
-             chunk_agent_steps: int = CHUNK_AGENT_STEPS) -> RunResult:
-    """Run ``scenario.steps`` steps from ``seed`` (default: the scenario's). The same seed
-    gives the same result, bit for bit, whatever ``chunk_agent_steps``.
-    ``progress(steps_done, steps)`` is called after each chunk of steps.
-    """
-    started = time.perf_counter()
-    sc = scenario
-    seed = sc.seed if seed is None else seed
-    world, recorder, step_seconds = run_world(sc, seed, progress,
-                                              chunk_agent_steps=chunk_agent_steps)
+class CivilViolenceRun:
+    """One run of the civil-violence model (a ``desertion.engine.model.Run``): the world,
+    its random streams and its recorder. ``step()`` is one step; ``advance(n)`` runs ``n``
+    in one kernel call, with the same result bit for bit."""
 
-    result = RunResult(timeseries=recorder.timeseries(), events=recorder.events(), meta={})
-    result.meta = {
-        "model": "civil_violence",
-        "scenario": sc.model_dump(mode="json"),
-        "seed": seed,
-        "version": __version__,
-        "n_citizens": world.n_citizens,
-        "n_cops": world.n_cops,
-        "agent_steps": world.n_agents * sc.steps,
-        "step_seconds": step_seconds,
-        "wall_time_s": time.perf_counter() - started,
-    }
-    return result
+    def __init__(self, scenario: CivilViolenceScenario, seed: int | None = None, *,
+                 chunk_agent_steps: int = CHUNK_AGENT_STEPS,
+                 kernel_path: str | None = None) -> None:
+        self.scenario = sc = scenario
+        self.seed = sc.seed if seed is None else seed
+        self.streams = Streams(self.seed)
+        self.world = world = build_world(sc, self.streams)
+        self.recorder = Recorder(sc.steps, AXES, STATES)
+        self._citizens = np.zeros(world.n_citizens, dtype=np.int64)
+        self.recorder.census(0, self._citizens, world.agents.state[: world.n_citizens])
+        self.steps_per_call = int(max(1, min(sc.steps,
+                                             chunk_agent_steps // max(world.n_agents, 1))))
+        self.step_seconds = 0.0
+        """Seconds spent stepping (drawing random numbers, the kernel, recording)."""
+        self._kernels = _kernels(kernel_path)
+        self._rng = kernel_rng_state(self.streams)
+        self._legitimacy = np.asarray(sc.legitimacy_by_step(), dtype=np.float64)
+        self._views = (kernel.vision(sc.citizen_vision, world.pad, sc.width),
+                       kernel.vision(sc.cop_vision, world.pad, sc.width))
+        self._seen = np.zeros((3, max(view.shape[2] for view in self._views)),
+                              dtype=np.uint64)
+        self._arrest_table = arrest_probability_table(sc)
+        # 1/n for every count of actives a vision can hold, the citizen itself included
+        self._reciprocal = kernel.reciprocals(2 * world.pad * (world.pad + 1) + 1)
+
+    @property
+    def steps_done(self) -> int:
+        return self.world.steps_done
+
+    @property
+    def n_steps(self) -> int:
+        return self.scenario.steps
+
+    def step(self) -> None:
+        self.advance(1)
+
+    def advance(self, n: int) -> None:
+        started = time.perf_counter()
+        done = self.world.steps_done
+        size = min(n, self.n_steps - done)
+        if size > 0:
+            census = np.zeros((size, len(STATES)), dtype=np.int64)
+            flows = np.zeros((size, len(kernel.FLOWS)), dtype=np.int64)
+            self._run_kernel(done, size, census, flows)
+            world = self.world
+            _record(self.recorder, done, census, flows, self._citizens,
+                    world.agents.state[: world.n_citizens])
+            world.steps_done = done + size
+        self.step_seconds += time.perf_counter() - started
+
+    def _run_kernel(self, done: int, size: int, census: np.ndarray, flows: np.ndarray) -> None:
+        sc, world, a = self.scenario, self.world, self.world.agents
+        args = (world.order, self._rng, sc.max_jail_term,
+                self._legitimacy[done: done + size], a.x, a.y, a.state, a.jail, a.hardship,
+                a.risk_aversion, world.n_citizens, world.code, world.occ, sc.width, sc.height,
+                world.pad, *self._views, self._seen, _RULES[sc.arrest_rule],
+                sc.arrest_prob_constant, sc.active_threshold, self._arrest_table,
+                self._reciprocal, sc.movement, self.recorder.counts[done, 0], census, flows)
+        run_sequential, run_synchronous = self._kernels
+        if sc.activation == "sequential":
+            run_sequential(*args)
+        else:
+            run_synchronous(*args, np.empty(world.n_citizens, dtype=np.int8))
+
+    def meta(self) -> dict[str, object]:
+        world = self.world
+        return {"n_citizens": world.n_citizens, "n_cops": world.n_cops,
+                "agent_steps": world.n_agents * world.steps_done,
+                "step_seconds": self.step_seconds}
+
+
+def _kernels(path: str | None) -> tuple:
+    """The kernel pair of ``path``: ``tuned`` (hand-written IR) or ``plain`` (plain
+    ``@njit``), the same results bit for bit; default ``$DESERTION_CV_KERNEL`` or tuned
+    (docs/civil_violence.md, "Kernel paths")."""
+    return kernel.kernels(path or kernel.default_path())
+
+
+def simulate(scenario: CivilViolenceScenario, seed: int | None = None,
+             progress: ProgressCallback | None = None,
+             observers: Iterable[Observer] = (), *,
+             chunk_agent_steps: int = CHUNK_AGENT_STEPS,
+             kernel_path: str | None = None) -> RunResult:
+    """Run ``scenario.steps`` steps from ``seed`` (default: the scenario's). The same seed
+    gives the same result, bit for bit, however many steps each kernel call runs
+    (``chunk_agent_steps``) and whichever kernel path runs them. ``progress(steps_done,
+    steps)`` is called after each call.
+    """
+    from desertion.civil_violence.adapter import MODEL
+
+    started = time.perf_counter()
+    run = CivilViolenceRun(scenario, seed, chunk_agent_steps=chunk_agent_steps,
+                           kernel_path=kernel_path)
+    run_to_end(run, progress, observers)
+    return finished(MODEL, run, time.perf_counter() - started)
 
 
 def run_world(scenario: CivilViolenceScenario, seed: int = 0,
@@ -162,46 +235,9 @@ def run_world(scenario: CivilViolenceScenario, seed: int = 0,
               chunk_agent_steps: int = CHUNK_AGENT_STEPS) -> tuple[World, Recorder, float]:
     """Build the world and run all its steps: the final world, the recorder, and the seconds
     spent stepping (drawing random numbers, the kernel, recording)."""
-    streams = Streams(seed)
-    world = build_world(scenario, streams)
-    recorder = Recorder(scenario.steps, AXES, STATES)
-    citizens = np.zeros(world.n_citizens, dtype=np.int64)
-    recorder.census(0, citizens, world.agents.state[: world.n_citizens])
-    stepping = time.perf_counter()
-    _step_all(world, streams, recorder, citizens, progress, chunk_agent_steps)
-    return world, recorder, time.perf_counter() - stepping
-
-
-def _step_all(world: World, streams: Streams, recorder: Recorder, citizens: np.ndarray,
-              progress: ProgressCallback | None, chunk_agent_steps: int) -> None:
-    sc = world.scenario
-    chunk = int(max(1, min(sc.steps, chunk_agent_steps // max(world.n_agents, 1))))
-    rng = kernel_rng_state(streams)
-    legitimacy = np.asarray(sc.legitimacy_by_step(), dtype=np.float64)
-    view_cit = kernel.vision(sc.citizen_vision, world.pad, sc.width)
-    view_cop = kernel.vision(sc.cop_vision, world.pad, sc.width)
-    seen = np.zeros((3, max(view_cit.shape[2], view_cop.shape[2])), dtype=np.uint64)
-    ptable = arrest_probability_table(sc)
-    reciprocal = kernel.reciprocals(2 * world.pad * (world.pad + 1) + 1)  # actives, self too
-    a = world.agents
-    while world.steps_done < sc.steps:
-        done = world.steps_done
-        size = min(chunk, sc.steps - done)
-        census = np.zeros((size, len(STATES)), dtype=np.int64)
-        flows = np.zeros((size, len(kernel.FLOWS)), dtype=np.int64)
-        args = (world.order, rng, sc.max_jail_term, legitimacy[done: done + size],
-                a.x, a.y, a.state, a.jail, a.hardship, a.risk_aversion, world.n_citizens,
-                world.code, world.occ, sc.width, sc.height, world.pad, view_cit, view_cop,
-                seen, _RULES[sc.arrest_rule], sc.arrest_prob_constant, sc.active_threshold,
-                ptable, reciprocal, sc.movement, recorder.counts[done, 0], census, flows)
-        if sc.activation == "sequential":
-            kernel.run_sequential(*args)
-        else:
-            kernel.run_synchronous(*args, np.empty(world.n_citizens, dtype=np.int8))
-        _record(recorder, done, census, flows, citizens, a.state[: world.n_citizens])
-        world.steps_done = done + size
-        if progress is not None:
-            progress(world.steps_done, sc.steps)
+    run = CivilViolenceRun(scenario, seed, chunk_agent_steps=chunk_agent_steps)
+    run_to_end(run, progress)
+    return run.world, run.recorder, run.step_seconds
 
 
 def kernel_rng_state(streams: Streams) -> np.ndarray:
@@ -224,10 +260,3 @@ def _record(recorder: Recorder, first: int, census: np.ndarray, flows: np.ndarra
     if not np.array_equal(recorder.counts[last, 0], census[-1]):
         raise RuntimeError(f"step {last}: kernel census {census[-1].tolist()} differs from "
                            f"the agents' columns {recorder.counts[last, 0].tolist()}")
-
-
-def counts_by_step(result: RunResult) -> pd.DataFrame:
-    """One row per step (index ``step``, 0 the initial state): quiet, active, jailed."""
-    frame = result.timeseries.pivot_table(index="step", columns="status", values="agents",
-                                          aggfunc="sum", observed=True)
-    return frame.reindex(columns=list(STATES)).astype(np.int64)

@@ -6,8 +6,24 @@ import pandas as pd
 
 from desertion.engine.results import RunResult
 from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
+from desertion.manpower.scenario import Scenario
 
 OUT_OF_REACH = ("hiding", "abroad")
+ORIGINS = ("local", "foreign")
+_STOCKS = ("strength_start_{f}", "strength_end_{f}",
+           *(f"strength_end_{{f}}_{origin}" for origin in ORIGINS),
+           *(f"{status}_end_{{f}}" for status in OUT_OF_REACH))
+_FLOWS = ("attempted_{f}", "deserted_{f}", "defected_{f}", "killed_{f}", "joined_{f}",
+          "conscripted_{f}", "dragooned_{f}", "went_into_hiding_{f}", "fled_abroad_{f}",
+          *(f"executed_desertion_{{f}}_{origin}" for origin in ORIGINS),
+          "executed_{f}", "executed_foreign_share_{f}", "exits_per_death_{f}")
+
+
+def outcome_names(scenario: Scenario) -> list[str]:
+    """The names ``outcomes`` gives for any run of ``scenario``, in its order."""
+    ids = [faction.id for faction in scenario.factions]
+    return [name.format(f=f) for f in ids for name in _STOCKS] + \
+        [name.format(f=f) for f in ids for name in _FLOWS]
 
 
 def strength(run: RunResult, when: str = "end") -> pd.Series:
