@@ -17,7 +17,7 @@ from desertion.engine.inputs import UnreadableFile, read_toml
 from desertion.engine.model import Model, ProgressCallback
 
 __all__ = ["Model", "ProgressCallback", "broken_models", "model_for", "model_named",
-           "model_of", "models", "register"]
+           "model_of", "models", "register", "scenario_keys"]
 
 DEFAULT_MODEL = "manpower"
 
@@ -30,6 +30,11 @@ _SHIPPED = {
 _SHIPPED_NAMES = {
     "manpower": "desertion.manpower.scenario:shipped_scenarios",
     "civil_violence": "desertion.civil_violence.params:shipped_scenarios",
+}
+# name -> "module:class" of the scenario schema: its top-level keys tell a file of that model
+_SCENARIO_SCHEMAS = {
+    "manpower": "desertion.manpower.scenario:Scenario",
+    "civil_violence": "desertion.civil_violence.params:CivilViolenceScenario",
 }
 _REGISTRY: dict[str, Model] = {}
 _BROKEN: dict[str, str] = {}
@@ -81,6 +86,13 @@ def broken_models() -> dict[str, str]:
     """Models that failed to import, with the error."""
     models()
     return dict(_BROKEN)
+
+
+def scenario_keys() -> dict[str, set[str]]:
+    """Every shipped model's top-level scenario keys: a file with unknown keys that are
+    another model's is named as that model's file."""
+    return {name: set(_import(where).model_fields)  # type: ignore[attr-defined]
+            for name, where in _SCENARIO_SCHEMAS.items()}
 
 
 def model_of(scenario: object) -> Model:

@@ -10,12 +10,12 @@ import itertools
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from desertion.engine.errors import FieldProblems, Problem, ScenarioError, validation_problems
-from desertion.engine.inputs import model_mismatch
+from desertion.engine.errors import FieldProblems, Problem, ScenarioError
 from desertion.engine.overrides import override_checked
 from desertion.engine.scenario_files import ScenarioFiles
+from desertion.models import scenario_keys
 
 MAX_VISION = 30
 """Largest vision radius: keeps a diamond's cell counts and a row's mask words small."""
@@ -167,31 +167,12 @@ def scenario_warnings(scenario: CivilViolenceScenario) -> list[str]:
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>"
                       ) -> CivilViolenceScenario:
     """Validate a scenario given as plain data; raise ``CivilViolenceScenarioError``."""
-    try:
-        return CivilViolenceScenario.model_validate(data)
-    except ValidationError as exc:
-        mismatch = _another_models_file(data)
-        problems = [("model", mismatch)] if mismatch else \
-            validation_problems(exc, data, CivilViolenceScenario)
-        raise CivilViolenceScenarioError(source, problems) from None
-
-
-def _keys_by_model() -> dict[str, set[str]]:
-    # imported here: only to name the other model's keys in a message
-    from desertion.manpower.scenario import Scenario
-
-    return {"civil_violence": set(CivilViolenceScenario.model_fields),
-            "manpower": set(Scenario.model_fields)}
-
-
-def _another_models_file(data: dict[str, Any]) -> str | None:
-    """What to say at ``model`` if ``data`` is plainly a manpower scenario."""
-    return model_mismatch(data, "civil_violence", None, _keys_by_model())
+    return FILES.validated(data, source)
 
 
 FILES = ScenarioFiles(model="civil_violence", label="civil-violence",
                       package=SCENARIO_PACKAGE, folder=SCENARIO_DIR,
-                      validate=validate_scenario, keys_by_model=_keys_by_model,
+                      schema=CivilViolenceScenario, keys_by_model=scenario_keys,
                       error=CivilViolenceScenarioError, default_model=None)
 """Where the civil-violence model's scenario files are, and how they are checked: a file
 must say ``model = "civil_violence"``."""

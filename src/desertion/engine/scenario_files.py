@@ -23,10 +23,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from desertion.engine.errors import ScenarioError
+from pydantic import BaseModel, ValidationError
+
+from desertion.engine.errors import ScenarioError, validation_problems
 from desertion.engine.inputs import UnreadableFile, model_mismatch, read_toml
 
-S = TypeVar("S")
+S = TypeVar("S", bound=BaseModel)
 
 MAX_INCLUDE_DEPTH = 8
 """Includes nested deeper than this are refused (a cycle, most likely)."""
@@ -63,10 +65,11 @@ class _Found:
 class ScenarioFiles(Generic[S]):
     """How one model's scenario files are found, checked and validated.
 
-    ``validate(data, source)`` turns the merged plain data into the model's scenario, raising
-    a ``ScenarioError`` naming ``source``. ``keys_by_model()`` gives every model's top-level
-    keys, to tell a file meant for another model. ``default_model`` is the model a file
-    without a ``model`` key is read as (None: such a file is refused at ``model``).
+    ``schema`` (pydantic) turns the merged plain data into the model's scenario;
+    ``validated`` raises a ``ScenarioError`` naming ``source``. ``keys_by_model()`` gives
+    every model's top-level keys, to tell a file meant for another model. ``default_model``
+    is the model a file without a ``model`` key is read as (None: such a file is refused at
+    ``model``).
     """
 
     model: str
@@ -74,7 +77,7 @@ class ScenarioFiles(Generic[S]):
     """The model as messages name it: ``no such civil-violence scenario``."""
     package: str
     folder: str
-    validate: Callable[[dict[str, Any], str], S]
+    schema: type[S]
     keys_by_model: Callable[[], Mapping[str, Set[str]]]
     error: type[ScenarioError] = ScenarioError
     default_model: str | None = None
@@ -102,7 +105,7 @@ class ScenarioFiles(Generic[S]):
         name, data = self.read(source)
         data.update({k: v for k, v in overrides.items() if v is not None})
         self._check_model(name, data)
-        return self.validate(data, name)
+        return self.validated(data, name)
 
     def read(self, source: str | Path) -> tuple[str, dict[str, Any]]:
         """The display name and merged plain data of a scenario, not validated."""
@@ -184,3 +187,19 @@ class ScenarioFiles(Generic[S]):
             return f"no such file, and not a shipped scenario; {expected}"
         return (f"no such {self.label} scenario (not a shipped scenario, and no such file); "
                 f"{expected}")
+
+    def validated(self, data: dict[str, Any], source: str = "<scenario>") -> S:
+        """The scenario of plain ``data`` (as parsed from TOML), or the model's
+        ``ScenarioError`` naming ``source``, each key and what was expected; a file that is
+        plainly another model's (unknown top-level keys that are that model's) is said so at
+        ``model``."""
+        try:
+            return self.schema.model_validate(data)
+        except ValidationError as exc:
+            mismatch = None
+            if any(e["type"] == "extra_forbidden" and len(e["loc"]) == 1 for e in exc.errors()):
+                mismatch = model_mismatch(data, self.model, self.default_model,
+                                          self.keys_by_model())
+            problems = [("model", mismatch)] if mismatch else \
+                validation_problems(exc, data, self.schema)
+            raise self.error(source, problems) from None

@@ -16,7 +16,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -27,9 +26,7 @@ from desertion.engine.errors import (
     FieldProblems,
     Problem,
     ScenarioError,
-    validation_problems,
 )
-from desertion.engine.inputs import model_mismatch
 from desertion.engine.overrides import override_checked
 from desertion.engine.scenario_files import ScenarioFiles
 from desertion.manpower.limits import (
@@ -41,6 +38,7 @@ from desertion.manpower.limits import (
     limit_problems,
     scenario_warnings,
 )
+from desertion.models import scenario_keys
 
 SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
 OffenceName = Literal["desertion", "shirking", "code", "evasion"]
@@ -593,36 +591,14 @@ def _check_references(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-def _another_models_file(data: dict[str, Any], exc: ValidationError) -> str | None:
-    """What to say at ``model`` if ``data`` is plainly a civil-violence scenario."""
-    if not any(e["type"] == "extra_forbidden" and len(e["loc"]) == 1 for e in exc.errors()):
-        return None  # keys of another model would be unknown keys at the top level
-    return model_mismatch(data, "manpower", "manpower", _keys_by_model())
-
-
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a dict (as parsed from TOML); raise ``ScenarioError``."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        mismatch = _another_models_file(data, exc)
-        problems = [("model", mismatch)] if mismatch else \
-            validation_problems(exc, data, Scenario)
-        raise ScenarioError(source, problems) from None
-
-
-def _keys_by_model() -> dict[str, set[str]]:
-    # imported here: only to name the other model's keys, and only for a file that has some
-    from desertion.civil_violence.params import CivilViolenceScenario
-
-    return {"manpower": set(Scenario.model_fields),
-            "civil_violence": set(CivilViolenceScenario.model_fields)}
+    return FILES.validated(data, source)
 
 
 FILES = ScenarioFiles(model="manpower", label="manpower", package="desertion.manpower",
-                      folder="scenarios", validate=validate_scenario,
-                      keys_by_model=_keys_by_model, error=ScenarioError,
-                      default_model="manpower")
+                      folder="scenarios", schema=Scenario, keys_by_model=scenario_keys,
+                      error=ScenarioError, default_model="manpower")
 """Where the manpower model's scenario files are, and how they are checked."""
 SHIPPED = FILES.shipped_folder
 
