@@ -101,6 +101,73 @@ _IN_JAIL, _ARRESTED = -1, -2  # what a citizen does in a synchronous step, besid
 
 
 # -- machine intrinsics ------------------------------------------------------------------------
+# LLVM types and helpers of ``_count_words``'s code generation: each takes the IR builder and
+# emits its instructions at the builder's position
+_I32, _I64 = ir.IntType(32), ir.IntType(64)
+_VEC = ir.VectorType(_I64, LANES)
+
+
+def _splat(value):
+    """``value`` in every lane of a constant vector of LANES int64."""
+    return ir.Constant(_VEC, [value] * LANES)
+
+
+def _lanes(builder, data, first, col):
+    """The LANES int64 from flat index ``first + col`` of ``data`` on, as a vector pointer."""
+    ptr = builder.gep(data, [builder.add(first, col)])
+    return builder.bitcast(ptr, _VEC.as_pointer())
+
+
+def _table_row(builder, table, words, r):
+    """Flat index of row ``r`` of the vision table from ``table`` (the alignment's first row,
+    ``alignment * VISION_ROWS``) on, whose rows are ``words`` long."""
+    return builder.mul(builder.add(table, ir.Constant(_I64, r)), words)
+
+
+def _load_segments(builder, origin, view_data, table, words, col, rows):
+    """Row segment A or B (``rows``: its BYTE, SHIFT and MASK rows of the table) of words
+    ``col`` .. ``col + LANES - 1``, as a vector: one unaligned 64-bit load per lane from byte
+    ``origin`` plus the segment's BYTE entry, each shifted and masked to its segment's cells."""
+    byte_row, shift_row, mask_row = rows
+    first = builder.add(_table_row(builder, table, words, byte_row), col)
+    loaded = ir.Constant(_VEC, None)
+    for lane in range(LANES):
+        offset = builder.load(builder.gep(view_data, [
+            builder.add(first, ir.Constant(_I64, lane))]), align=8)
+        at = builder.bitcast(builder.gep(origin, [offset]), _I64.as_pointer())
+        loaded = builder.insert_element(loaded, builder.load(at, align=1),
+                                        ir.Constant(_I32, lane))
+    shift, mask = (builder.load(_lanes(builder, view_data,
+                                       _table_row(builder, table, words, r), col), align=8)
+                   for r in (shift_row, mask_row))
+    return builder.and_(builder.lshr(loaded, shift), mask)
+
+
+def _count_and_store(builder, word, seen_data, columns, col):
+    """Store the vector of words ``word`` in ``seen[SEEN_WORD]`` and the empty cells and
+    active citizens of each in ``seen[SEEN_EMPTY]`` and ``seen[SEEN_ACTIVE]`` (columns
+    ``col`` on; ``seen``'s rows are ``columns`` long); return the sums over the words, packed
+    as ``_count_words`` returns them."""
+
+    def seen_row(r):
+        return _lanes(builder, seen_data, builder.mul(columns, ir.Constant(_I64, r)), col)
+
+    builder.store(word, seen_row(SEEN_WORD), align=8)
+    low = builder.and_(word, _splat(0x5555555555555555))  # empty cells and cops
+    high = builder.and_(builder.lshr(word, _splat(1)), _splat(0x5555555555555555))
+    popcount = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(_VEC, [_VEC]), f"llvm.ctpop.v{LANES}i64")
+    n_low, n_high, n_both = (builder.call(popcount, [v])
+                             for v in (low, high, builder.and_(low, high)))
+    builder.store(builder.sub(n_low, n_both), seen_row(SEEN_EMPTY), align=8)
+    builder.store(builder.sub(n_high, n_both), seen_row(SEEN_ACTIVE), align=8)
+    packed = builder.add(builder.add(n_low, builder.shl(n_high, _splat(_FIELD))),
+                         builder.shl(n_both, _splat(2 * _FIELD)))
+    total = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(_I64, [_VEC]), f"llvm.vector.reduce.add.v{LANES}i64")
+    return builder.call(total, [packed])
+
+
 @intrinsic
 def _count_words(typingctx, code, byte, view, alignment, col, seen):
     """Words ``col`` .. ``col + LANES - 1`` of a vision around the cell at bit pair
@@ -121,59 +188,16 @@ def _count_words(typingctx, code, byte, view, alignment, col, seen):
         code_ary, view_ary, seen_ary = (
             context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 2, 5))
         _, byte, _, alignment, col, _ = args
-        i32, i64 = ir.IntType(32), ir.IntType(64)
-        vec = ir.VectorType(i64, LANES)
-
-        def splat(value):
-            return ir.Constant(vec, [value] * LANES)
-
-        def lanes(ary, first):  # the LANES int64 from flat index ``first`` on, as a vector
-            ptr = builder.gep(ary.data, [builder.add(first, col)])
-            return builder.bitcast(ptr, vec.as_pointer())
-
         words = builder.extract_value(view_ary.shape, 2)
-        table = builder.mul(alignment, ir.Constant(i64, VISION_ROWS))
-
-        def first_of_row(r):  # flat index of row r's entry for word ``col``
-            return builder.mul(builder.add(table, ir.Constant(i64, r)), words)
-
-        def row(r):
-            return builder.load(lanes(view_ary, first_of_row(r)), align=8)
-
+        table = builder.mul(alignment, ir.Constant(_I64, VISION_ROWS))
         origin = builder.gep(code_ary.data, [byte])
-
-        def segment(byte_row, shift_row, mask_row):
-            first = builder.add(first_of_row(byte_row), col)
-            loaded = ir.Constant(vec, None)
-            for lane in range(LANES):
-                offset = builder.load(builder.gep(view_ary.data, [
-                    builder.add(first, ir.Constant(i64, lane))]), align=8)
-                at = builder.bitcast(builder.gep(origin, [offset]), i64.as_pointer())
-                loaded = builder.insert_element(loaded, builder.load(at, align=1),
-                                                ir.Constant(i32, lane))
-            return builder.and_(builder.lshr(loaded, row(shift_row)), row(mask_row))
-
-        word = builder.or_(segment(BYTE_A, SHIFT_A, MASK_A),
-                           builder.shl(segment(BYTE_B, SHIFT_B, MASK_B), splat(32)))
+        a = _load_segments(builder, origin, view_ary.data, table, words, col,
+                           (BYTE_A, SHIFT_A, MASK_A))
+        b = _load_segments(builder, origin, view_ary.data, table, words, col,
+                           (BYTE_B, SHIFT_B, MASK_B))
+        word = builder.or_(a, builder.shl(b, _splat(32)))
         columns = builder.extract_value(seen_ary.shape, 1)
-
-        def seen_row(r):
-            return lanes(seen_ary, builder.mul(columns, ir.Constant(i64, r)))
-
-        builder.store(word, seen_row(SEEN_WORD), align=8)
-        low = builder.and_(word, splat(0x5555555555555555))  # empty cells and cops
-        high = builder.and_(builder.lshr(word, splat(1)), splat(0x5555555555555555))
-        popcount = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [vec]), f"llvm.ctpop.v{LANES}i64")
-        n_low, n_high, n_both = (builder.call(popcount, [v])
-                                 for v in (low, high, builder.and_(low, high)))
-        builder.store(builder.sub(n_low, n_both), seen_row(SEEN_EMPTY), align=8)
-        builder.store(builder.sub(n_high, n_both), seen_row(SEEN_ACTIVE), align=8)
-        packed = builder.add(builder.add(n_low, builder.shl(n_high, splat(_FIELD))),
-                             builder.shl(n_both, splat(2 * _FIELD)))
-        total = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(i64, [vec]), f"llvm.vector.reduce.add.v{LANES}i64")
-        return builder.call(total, [packed])
+        return _count_and_store(builder, word, seen_ary.data, columns, col)
 
     return sig, codegen
 
@@ -536,6 +560,28 @@ def _arrest(xi, yi, actives, rng, max_jail_term, view, seen, state, jail, occ, c
     _set_state(j, JAILED, tx, ty, state, code, flows, s, width, height, pad, stride)
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def _pick_arrests(order, rng, max_jail_term, x, y, jail, n_citizens, code, occ, width, height,
+                  pad, stride, view_cop, seen, decided):
+    """Step 3 of ``run_synchronous``: each cop, in the order, picks one of the citizens active
+    in its vision and a jail term (drawn even when the arrest is lost: the citizen was
+    picked already)."""
+    for p in range(order.shape[0]):
+        i = order[p]
+        if i < n_citizens:
+            continue
+        xi, yi = x[i], y[i]
+        _, actives, _ = _count(code, _centre(xi, yi, pad, stride), view_cop, seen)
+        if actives > 0:
+            tx, ty = _pick(xi, yi, view_cop, seen, SEEN_ACTIVE, below(rng, actives), width,
+                           height)
+            j = occ[ty * width + tx]
+            term = below(rng, max_jail_term + 1)
+            if decided[j] != _ARRESTED:
+                decided[j] = _ARRESTED
+                jail[j] = term
+
+
 @njit(cache=True, inline="always")  # shared by both paths
 def _census(census, flows, s, before):
     """Step ``s``'s census: the census before it (``census[s - 1]``, or ``before`` for the
@@ -639,20 +685,8 @@ def run_synchronous(order, rng, max_jail_term, legitimacy,
             _, actives, cops = _count(code, _centre(x[i], y[i], pad, stride), view_cit, seen)
             decided[i] = _decide(i, st, actives, cops, one_minus_legitimacy, hardship, risk,
                                  rule, k, threshold, ptable, reciprocal)
-        for p in range(n):
-            i = order[p]
-            if i < n_citizens:
-                continue
-            xi, yi = x[i], y[i]
-            _, actives, _ = _count(code, _centre(xi, yi, pad, stride), view_cop, seen)
-            if actives > 0:
-                tx, ty = _pick(xi, yi, view_cop, seen, SEEN_ACTIVE, below(rng, actives),
-                               width, height)
-                j = occ[ty * width + tx]
-                term = below(rng, max_jail_term + 1)
-                if decided[j] != _ARRESTED:
-                    decided[j] = _ARRESTED
-                    jail[j] = term
+        _pick_arrests(order, rng, max_jail_term, x, y, jail, n_citizens, code, occ, width,
+                      height, pad, stride, view_cop, seen, decided)
         for i in range(n_citizens):
             if decided[i] != _IN_JAIL:
                 new = JAILED if decided[i] == _ARRESTED else decided[i]
