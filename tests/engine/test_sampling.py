@@ -7,6 +7,7 @@ import pytest
 
 from desertion.engine.sampling import (
     bernoulli_indices,
+    bernoulli_prefix_indices,
     group_counts,
     sample_without_replacement,
 )
@@ -76,3 +77,33 @@ def test_sample_without_replacement() -> None:
     np.testing.assert_array_equal(sample_without_replacement(rng, candidates, 10), candidates)
     assert len(sample_without_replacement(rng, candidates, 0)) == 0
     assert len(sample_without_replacement(rng, candidates, -2)) == 0
+
+
+# -- the prefix-stable sampler ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("n", "p"), [(0, 0.5), (10, 0.0), (-3, 0.5)])
+def test_prefix_sampler_no_successes(n: int, p: float) -> None:
+    out = bernoulli_prefix_indices(np.random.default_rng(0), n, p)
+    assert out.shape == (0,) and out.dtype == np.int64
+
+
+@pytest.mark.parametrize("p", [0.0005, 0.01, 0.3, 0.9])
+def test_prefix_sampler_is_bernoulli(p: float) -> None:
+    rng = np.random.default_rng(3)
+    n, reps = 4000, 300
+    samples = [bernoulli_prefix_indices(rng, n, p) for _ in range(reps)]
+    assert all((np.diff(s) > 0).all() and (len(s) == 0 or (0 <= s[0] and s[-1] < n))
+               for s in samples)
+    counts = np.array([len(s) for s in samples])
+    assert abs(counts.mean() - n * p) < 4 * np.sqrt(n * p * (1 - p) / reps) + 1e-9
+    hits = np.bincount(np.concatenate(samples), minlength=n)[:2]  # no row favoured
+    assert np.all(hits <= max(10, 6 * reps * p))
+
+
+@pytest.mark.parametrize("p", [0.001, 0.05, 0.5])
+def test_prefix_sampler_rows_below_m_do_not_depend_on_n(p: float) -> None:
+    m = 3000
+    short = bernoulli_prefix_indices(np.random.default_rng(4), m, p)
+    for n in (m + 1, m + 137, 5 * m):
+        longer = bernoulli_prefix_indices(np.random.default_rng(4), n, p)
+        np.testing.assert_array_equal(longer[longer < m], short)

@@ -146,3 +146,23 @@ def test_two_runs_of_one_compiled_scenario_share_no_state() -> None:
     assert not np.array_equal(first.state.policy.sweep_per_day, compiled.policy.sweep_per_day)
     np.testing.assert_array_equal(first.state.fired, second.state.fired)
     assert first.state.fired.any()
+
+
+def test_a_change_to_one_faction_never_reshuffles_another_factions_draws() -> None:
+    """Per-faction streams (``enforcement/isis``, ``draft/saa``, ...): doubling ISIS's code
+    violations and its foreign inflow in syria-2014 leaves every table of the regime's side
+    as it was, although ISIS then has other men, other executions and other row numbers
+    (the regime's side gives ISIS defectors, but takes nothing from it)."""
+    import desertion
+
+    base = desertion.load_scenario("syria-2014", scale=0.01)
+    changed = base.with_overrides({
+        "factions.isis.enforcement.code_violation_rate": 2e-5,
+        "factions.isis.recruitment.foreign_volunteers_per_month": 3000})
+    runs = [desertion.simulate(s, seed=11) for s in (base, changed)]
+    isis = [r.events[r.events["faction"] == "isis"] for r in runs]
+    assert not isis[0].reset_index(drop=True).equals(isis[1].reset_index(drop=True))
+    for table in ("timeseries", "events"):
+        regime = [getattr(r, table) for r in runs]
+        regime = [t[t["faction"] != "isis"].reset_index(drop=True) for t in regime]
+        pd.testing.assert_frame_equal(regime[0], regime[1])

@@ -24,6 +24,27 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     return np.flatnonzero(rng.random(n) < p)
 
 
+def bernoulli_prefix_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Like ``bernoulli_indices``, and prefix-stable: from the same generator state, the
+    rows chosen below any ``m <= n`` are the same whatever ``n``. Rows are reached by
+    geometric gaps, so rows appended to a table (agents joining) never change which of the
+    earlier rows are drawn. The generator is then left in a state that depends on ``n``: give
+    each sample a stream of its own.
+    """
+    if n <= 0 or p <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    parts, last = [], -1
+    chunk = int(n * p + 4 * np.sqrt(n * p) + 16)
+    while last < n - 1:
+        rows = last + np.cumsum(rng.geometric(p, size=chunk))
+        parts.append(rows)
+        last = int(rows[-1])
+    rows = np.concatenate(parts)
+    return rows[rows < n]
+
+
 def group_counts(keys: np.ndarray, n_groups: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Count (or sum ``weights``) by integer group key in ``[0, n_groups)``."""
     return np.bincount(keys, weights=weights, minlength=n_groups)[:n_groups]

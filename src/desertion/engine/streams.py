@@ -31,6 +31,11 @@ class Streams:
                 np.random.PCG64(self.seed_sequence(name)))
         return rng
 
+    def fresh(self, name: str) -> np.random.Generator:
+        """A new Generator on the stream ``name``, not kept: for streams used once (one per
+        day, say), so that no draw of one day moves the draws of another."""
+        return np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
+
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """The ``SeedSequence`` of the stream ``name`` (the seed of its Generator, or of a
         compiled kernel's own bit generator: see ``engine.kernel_random``)."""

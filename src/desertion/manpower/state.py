@@ -4,6 +4,7 @@ recorder it writes); the compiled scenario it reads is never changed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,9 +142,10 @@ def draw_ties(rng: np.random.Generator, members: np.ndarray, n: int, k: int, wid
     return ties
 
 
-def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
-    """The state on day 0: the factions' fighters, then the civilian blocks (``rng``: the
-    stream ``setup``), the compiled policy in force, no rule fired, the first census."""
+def initial_state(compiled: Compiled, rng: Callable[[int], np.random.Generator]) -> State:
+    """The state on day 0: the factions' fighters, then the civilian blocks (``rng(f)``:
+    faction ``f``'s own setup stream, for its fighters and then the civilians of its
+    territory), the compiled policy in force, no rule fired, the first census."""
     scenario, n_f = compiled.scenario, compiled.factions.n
     width = int(compiled.factions.ties_per_fighter.max(initial=0))
     n_total = sum(round(c.count * compiled.scale) for f in scenario.factions
@@ -166,7 +168,7 @@ def initial_state(compiled: Compiled, rng: np.random.Generator) -> State:
 
 
 def _add_fighters(people: Columns, units: Units, compiled: Compiled,
-                  rng: np.random.Generator, width: int) -> None:
+                  stream: Callable[[int], np.random.Generator], width: int) -> None:
     """Each faction's cohorts, in new units, tied to men of their faction."""
     fp, decision = compiled.factions, compiled.mechanisms.decision
     for f, faction in enumerate(compiled.scenario.factions):
@@ -174,6 +176,7 @@ def _add_fighters(people: Columns, units: Units, compiled: Compiled,
         n_f = sum(counts)
         if n_f == 0:
             continue
+        rng = stream(f)
         commitment = np.concatenate([
             beta_draw(rng, c.commitment.mean, c.commitment.sd, n)
             for c, n in zip(faction.cohorts, counts, strict=True)])
@@ -195,8 +198,8 @@ def _add_fighters(people: Columns, units: Units, compiled: Compiled,
                                           width)
 
 
-def _add_civilians(people: Columns, compiled: Compiled, rng: np.random.Generator
-                   ) -> list[tuple[int, int, int]]:
+def _add_civilians(people: Columns, compiled: Compiled,
+                   stream: Callable[[int], np.random.Generator]) -> list[tuple[int, int, int]]:
     """The civilian blocks; returns (faction, first row, end row) of each territory.
 
     Civilians of one territory are laid out next to each other, so that each faction's
@@ -207,6 +210,7 @@ def _add_civilians(people: Columns, compiled: Compiled, rng: np.random.Generator
     ranges: dict[int, tuple[int, int]] = {}
     for block in sorted(scenario.civilians, key=lambda b: ids.index(b.territory)):
         f = ids.index(block.territory)
+        rng = stream(f)
         n_c = round(block.draft_eligible_men * compiled.scale)
         rows = people.append(
             n_c, status=Status.CIVILIAN, faction=f, origin=Origin.LOCAL, entry=Entry.NONE,

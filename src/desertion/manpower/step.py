@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from desertion.engine.recorder import NOWHERE, Recorder
-from desertion.engine.sampling import bernoulli_indices
+from desertion.engine.sampling import bernoulli_indices, bernoulli_prefix_indices
 from desertion.engine.streams import Streams
 from desertion.manpower.codes import (
     CHANNEL_LABELS,
@@ -119,7 +119,7 @@ class Manpower:
         self.seed = seed
         self.params = compiled.mechanisms
         self.streams = Streams(seed)
-        self.state: State = initial_state(compiled, self.streams["setup"])
+        self.state: State = initial_state(compiled, lambda f: self.rng("setup", f))
         self.people = self.state.people
         self.units = self.state.units
         self.day = 0
@@ -153,6 +153,26 @@ class Manpower:
         return {"agents": len(self.people), "days": self.day,
                 "last_day": (self.scenario.start + dt.timedelta(days=self.day - 1)).isoformat(),
                 "policy_changes": self.policy_log}
+
+    # -- random streams: one per use and faction -------------------------------------------
+    def rng(self, use: str, f: int) -> np.random.Generator:
+        """Faction ``f``'s own stream for ``use`` (e.g. ``enforcement/isis``): a change to
+        one faction's parameters or numbers never reshuffles another faction's draws."""
+        return self.streams[f"{use}/{self.compiled.factions.ids[f]}"]
+
+    def rng_today(self, use: str, f: int) -> np.random.Generator:
+        """Faction ``f``'s stream for ``use`` on this day alone: for samples over all rows,
+        whose draws would otherwise depend on how many agents other factions have."""
+        return self.streams.fresh(f"{use}/{self.compiled.factions.ids[f]}/day{self.day}")
+
+    def uniforms(self, use: str, faction: np.ndarray) -> np.ndarray:
+        """One U(0, 1) draw per row, each row's from its faction's stream for ``use``."""
+        out = np.empty(len(faction))
+        for f in range(self.compiled.factions.n):  # a few factions: whole-array passes
+            mine = faction == f
+            if mine.any():
+                out[mine] = self.rng(use, f).random(np.count_nonzero(mine))
+        return out
 
     # -- bookkeeping ---------------------------------------------------------------------
     @property
@@ -239,7 +259,7 @@ class Manpower:
                                            calendar.combat[faction, day],
                                            calendar.airstrikes[faction, day],
                                            self.params.attrition.airstrike_lethality)
-        killed = serving[self.streams["attrition"].random(len(serving)) < risk]
+        killed = serving[self.uniforms("attrition", faction) < risk]
         self.units.recent_casualties += np.bincount(people.unit[killed],
                                                     minlength=len(self.units.faction))
         self.move(killed, Status.KILLED, "killed")
@@ -292,7 +312,7 @@ class Manpower:
         # 7 (first part): today's mood; only those past a bar weigh the ways out
         threshold = people.threshold[men]
         noise_scale = self.params.decision.noise
-        noise = decision.logistic_noise(self.streams["decision"], len(men), noise_scale)
+        noise = decision.logistic_noise(self.rng("decision", f), len(men), noise_scale)
         weighing = np.flatnonzero(decision.weighs_the_ways_out(
             push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
             exits.N_CHANNELS))
@@ -384,7 +404,7 @@ class Manpower:
         risk_aversion = people.risk_aversion[men[weighing]]
         costs = sanctions.expected_cost(risk_aversion[:, None], seen.perceived,
                                         severity[Offence.DESERTION]) + seen.barriers
-        channel, exit_cost = decision.logit_choice(self.streams["channels"], costs,
+        channel, exit_cost = decision.logit_choice(self.rng("channels", f), costs,
                                                    params.decision.noise)
         shirk_cost = sanctions.expected_cost(risk_aversion, seen.shirk_risk,
                                              severity[Offence.SHIRKING])
@@ -410,7 +430,7 @@ class Manpower:
         people.exit_day[leavers] = self.day
         self.units.recent_exits += np.bincount(people.unit[leavers],
                                                minlength=len(self.units.faction))
-        stopped = self.streams["exits"].random(len(leavers)) < stop_chance
+        stopped = self.uniforms("exits", people.faction[leavers]) < stop_chance
         for c in Channel:
             self.record("caught", leavers[stopped & (channel == c)], CHANNEL_LABELS[c])
         self.punish(leavers[stopped], Offence.DESERTION)
@@ -457,7 +477,7 @@ class Manpower:
         jailed = sanction == Sanction.PRISON
         people.release_day[men[jailed]] = self.day + policy.prison_days[faction[jailed]]
         executed = sanction == Sanction.EXECUTION
-        public = deterrence.made_public(self.streams["enforcement"], executed,
+        public = deterrence.made_public(self.uniforms("publicity", faction), executed,
                                         policy.publicity[faction])
         faction_fear, unit_fear = deterrence.examples(
             public, executed, jailed, faction, people.unit[men], self.strength,
@@ -468,17 +488,17 @@ class Manpower:
     # 6. enforcement beyond the leavers --------------------------------------------------------
     def enforce(self, on_duty: np.ndarray) -> None:
         people, factions, policy = self.people, self.compiled.factions, self.state.policy
-        rng = self.streams["enforcement"]
         men, capture = self.shirkers_at_risk
         shirkers = men[(people.status[men] == Status.SHIRKING)
-                       & enforcement.caught(rng, capture)]
+                       & enforcement.caught(self.uniforms("shirkers", people.faction[men]),
+                                            capture)]
         self.record("caught", shirkers, "shirking")
         self.punish(shirkers, Offence.SHIRKING)
 
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
         violators, innocents = enforcement.violations(
-            rng.random(len(serving)), factions.code_violation_rate[faction],
+            self.uniforms("enforcement", faction), factions.code_violation_rate[faction],
             enforcement.mistaken_rate_per_fighter(factions.mistaken_rate[faction],
                                                   policy.military_police_share[faction]))
         self.punish(serving[violators], Offence.CODE)
@@ -494,31 +514,35 @@ class Manpower:
             return
         people = self.people
         men = on_duty[np.isin(people.status[on_duty], (Status.SERVING, Status.SHIRKING))]
-        leave = self.streams["withdrawal"].random(len(men)) < hazard[people.faction[men]]
+        faction = people.faction[men]
+        leave = self.uniforms("withdrawal", faction) < hazard[faction]
         self.move(men[leave], Status.RETURNED, "withdrew")
 
     # 8. volunteers ------------------------------------------------------------------------
     def recruit_volunteers(self) -> None:
         factions, calendar = self.compiled.factions, self.compiled.calendar
-        rng = self.streams["recruitment"]
         momentum = calendar.momentum[:, self.day]
-        local = rng.poisson(recruitment.volunteer_rate(factions.local_volunteers_per_day,
-                                                       momentum, factions.momentum_elasticity))
-        foreign = rng.poisson(recruitment.volunteer_rate(factions.foreign_volunteers_per_day,
-                                                         momentum, factions.momentum_elasticity))
-        for f in np.flatnonzero(local + foreign):
+        local_rate, foreign_rate = (
+            recruitment.volunteer_rate(per_day, momentum, factions.momentum_elasticity)
+            for per_day in (factions.local_volunteers_per_day,
+                            factions.foreign_volunteers_per_day))
+        for f in range(factions.n):
+            if local_rate[f] <= 0 and foreign_rate[f] <= 0:
+                continue
+            rng = self.rng("recruitment", f)
+            local, foreign = rng.poisson(local_rate[f]), rng.poisson(foreign_rate[f])
             for origin, n, entry, commitment in (
-                    (Origin.LOCAL, local[f], Entry.VOLUNTEER, factions.volunteer_commitment[f]),
-                    (Origin.FOREIGN, foreign[f], Entry.FOREIGN_VOLUNTEER,
+                    (Origin.LOCAL, local, Entry.VOLUNTEER, factions.volunteer_commitment[f]),
+                    (Origin.FOREIGN, foreign, Entry.FOREIGN_VOLUNTEER,
                      factions.foreign_volunteer_commitment[f])):
                 if n:
-                    self.add_fighters(int(f), int(n), origin, entry,
+                    self.add_fighters(f, int(n), origin, entry,
                                       recruitment.beta_draw(rng, *commitment, int(n)))
 
     def add_fighters(self, f: int, n: int, origin: Origin, entry: Entry,
                      commitment: np.ndarray) -> None:
         """New agents join faction ``f`` from outside the simulated population."""
-        traits, rng = self.params.decision, self.streams["recruitment"]
+        traits, rng = self.params.decision, self.rng("recruitment", f)
         rows = self.people.append(
             n, status=Status.SERVING, faction=f, origin=origin, entry=entry,
             group=group_of(f, origin), draft_eligible=origin == Origin.LOCAL,
@@ -537,7 +561,7 @@ class Manpower:
 
     def place_in_units(self, men: np.ndarray, f: int) -> None:
         """Put newcomers in random units of faction ``f`` and tie them to its fighters."""
-        people, rng = self.people, self.streams["recruitment"]
+        people, rng = self.people, self.rng("placement", f)
         units = np.flatnonzero(self.units.faction == f)
         if len(units) == 0:
             units = self.units.add(f, 1)
@@ -557,9 +581,9 @@ class Manpower:
         people, factions, calendar = self.people, self.compiled.factions, self.compiled.calendar
         policy, params, day = self.state.policy, self.params.evasion, self.day
         gap = withdrawal.side_gap(self.strength, self.state.start_strength, factions.side)
-        rng = self.streams["draft"]
         yesterday = self.state.census.yesterday
         for f, first, end in self.state.civilian_blocks:
+            rng = self.rng("draft", f)
             at_home = max(int(yesterday[group_of(f, Origin.LOCAL), Status.CIVILIAN]), 1)
             notices = rng.poisson(recruitment.callups(policy.callups_per_day[f],
                                                       calendar.callup_quota[f, day], gap[f],
@@ -608,7 +632,7 @@ class Manpower:
         if len(men) == 0:
             return
         costs = self.hiding_costs(men, f, drafted, pressure)
-        choice, _ = decision.logit_choice(self.streams["draft"], costs,
+        choice, _ = decision.logit_choice(self.rng("draft", f), costs,
                                           self.params.evasion.noise)
         hide = men[choice == evasion.HIDE]
         self.move(hide, Status.HIDING, "went_into_hiding", detail)
@@ -640,14 +664,14 @@ class Manpower:
         men in hiding weighted by detection (yesterday's census). Drawn sparsely: the cost
         grows with the quota, not with the population.
         """
-        people, rng = self.people, self.streams["draft"]
+        people, rng = self.people, self.rng("draft", f)
         detection = self.params.evasion.hiding_detection
         yesterday = self.state.census.yesterday
         local, foreign = group_of(f, Origin.LOCAL), group_of(f, Origin.FOREIGN)
         rate = recruitment.sweep_rate(quota, yesterday[local, Status.CIVILIAN],
                                       yesterday[[local, foreign], Status.HIDING].sum(),
                                       detection)
-        rows = bernoulli_indices(rng, len(people), rate)
+        rows = bernoulli_prefix_indices(self.rng_today("sweep-sample", f), len(people), rate)
         home, found = recruitment.swept(rng, people.status[rows], people.faction[rows] == f,
                                         people.draft_eligible[rows], detection)
         taken = rows[home | found]
@@ -662,40 +686,38 @@ class Manpower:
     # 10. men in hiding --------------------------------------------------------------------
     def reconsider_hiding(self) -> None:
         """Men in hiding may flee abroad (mechanism 12), deserters among them return under
-        an amnesty (mechanism 14); both drawn from the stream ``hiding``."""
-        rng = self.streams["hiding"]
+        an amnesty (mechanism 14); each faction's men from its own stream ``hiding``."""
         n = len(self.people)
-        self.flee_from_hiding(rng, n)
-        self.return_under_amnesty(rng, n)
+        for f in range(self.compiled.factions.n):
+            self.flee_from_hiding(self.rng("hiding", f), n, f)
+            self.return_under_amnesty(self.rng("amnesty", f), n, f)
 
-    def flee_from_hiding(self, rng: np.random.Generator, n: int) -> None:
-        """A sparse sample of everyone, kept if in hiding, weighs flight abroad."""
+    def flee_from_hiding(self, rng: np.random.Generator, n: int, f: int) -> None:
+        """A sparse sample of everyone, kept if in hiding from faction ``f``, weighs flight
+        abroad."""
         people = self.people
-        men = bernoulli_indices(rng, n, self.params.evasion.hide_to_abroad_rate)
-        men = men[people.status[men] == Status.HIDING]
+        men = bernoulli_prefix_indices(self.rng_today("hiding-sample", f), n,
+                                       self.params.evasion.hide_to_abroad_rate)
+        men = men[(people.status[men] == Status.HIDING) & (people.faction[men] == f)]
         if len(men):
-            faction = people.faction[men].astype(np.intp)
-            costs = self.hiding_costs(men, faction, np.zeros(len(men)), 0.0)
+            costs = self.hiding_costs(men, f, np.zeros(len(men)), 0.0)
             costs[:, evasion.STAY] = np.inf  # a man in hiding cannot simply go home
             choice, _ = decision.logit_choice(rng, costs, self.params.evasion.noise)
             self.move(men[choice == evasion.FLEE], Status.ABROAD, "fled_abroad", "hiding")
 
-    def return_under_amnesty(self, rng: np.random.Generator, n: int) -> None:
-        """Deserters in hiding may come back without sanction while an amnesty runs."""
+    def return_under_amnesty(self, rng: np.random.Generator, n: int, f: int) -> None:
+        """Faction ``f``'s deserters in hiding may come back without sanction while its
+        amnesty runs."""
         people = self.people
-        rate = self.compiled.calendar.amnesty_rate[:, self.day]
-        if not rate.any():
+        rate = float(self.compiled.calendar.amnesty_rate[f, self.day])
+        if rate <= 0:
             return
-        men = bernoulli_indices(rng, n, float(rate.max()))
-        men = men[(people.status[men] == Status.HIDING) & (people.entry[men] != Entry.NONE)]
-        faction = people.faction[men].astype(np.intp)
-        keep = amnesty.thinned(rng, rate[faction], rate.max())
-        accept = amnesty.accepts(rng, people.hardship[men], people.commitment[men])
-        back = men[keep & accept]
-        for f in np.unique(people.faction[back]):
-            returning = back[people.faction[back] == f]
-            self.move(returning, Status.SERVING, "returned_amnesty")
-            self.place_in_units(returning, int(f))
+        men = bernoulli_prefix_indices(self.rng_today("amnesty-sample", f), n, rate)
+        men = men[(people.status[men] == Status.HIDING) & (people.entry[men] != Entry.NONE)
+                  & (people.faction[men] == f)]
+        back = men[amnesty.accepts(rng, people.hardship[men], people.commitment[men])]
+        self.move(back, Status.SERVING, "returned_amnesty")
+        self.place_in_units(back, f)
 
     # end of the day ---------------------------------------------------------------------
     def store_histories(self, exits_today: np.ndarray) -> None:

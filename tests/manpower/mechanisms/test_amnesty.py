@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desertion.manpower.mechanisms.amnesty import accepts, return_probability, thinned
+from desertion.manpower.mechanisms.amnesty import accepts, return_probability
 
 unit = st.floats(0, 1, allow_nan=False)
 
@@ -32,15 +32,7 @@ def test_edges() -> None:
                                                   np.array([0.3, 0.0, 1.0])), [1.0, 0.0, 1.0])
 
 
-# -- thinning to each faction's rate, and acceptance -------------------------------------------
-
-def test_thinned_keeps_each_man_at_his_factions_share_of_the_highest_rate() -> None:
-    n = 20_000
-    rng = np.random.default_rng(0)
-    assert thinned(rng, np.full(n, 0.2), 0.2).all()       # his faction has the highest rate
-    assert not thinned(rng, np.zeros(n), 0.2).any()       # no amnesty for his faction
-    assert thinned(rng, np.full(n, 0.1), 0.2).mean() == pytest.approx(0.5, abs=0.02)
-
+# -- acceptance -------------------------------------------
 
 def test_accepts_with_the_return_probability() -> None:
     n = 20_000
@@ -50,11 +42,9 @@ def test_accepts_with_the_return_probability() -> None:
     assert accepts(rng, np.full(n, 0.5), np.zeros(n)).mean() == pytest.approx(0.5, abs=0.02)
 
 
-def test_thinning_and_acceptance_draw_once_per_man() -> None:
+def test_acceptance_draws_once_per_man() -> None:
     rng, twin = np.random.default_rng(2), np.random.default_rng(2)
-    rate, hardship, commitment = np.array([0.1, 0.2, 0.05]), np.full(3, 0.4), np.full(3, 0.5)
-    keep = thinned(rng, rate, 0.2)
+    hardship, commitment = np.full(3, 0.4), np.full(3, 0.5)
     accept = accepts(rng, hardship, commitment)
-    np.testing.assert_array_equal(keep, twin.random(3) * 0.2 < rate)
     np.testing.assert_array_equal(accept, twin.random(3) < 1 - 0.4 * 0.5)
     assert rng.random() == twin.random()

@@ -75,20 +75,20 @@ def test_public_fear_per_thousand_fighters() -> None:
 def test_made_public_only_executions_at_the_publicity_rate() -> None:
     executed = np.array([True, False] * 10_000)
     rng = np.random.default_rng(0)
-    assert not made_public(rng, executed, np.zeros(len(executed))).any()
-    np.testing.assert_array_equal(made_public(rng, executed, np.ones(len(executed))),
+    draw = rng.random(len(executed))
+    assert not made_public(draw, executed, np.zeros(len(executed))).any()
+    np.testing.assert_array_equal(made_public(draw, executed, np.ones(len(executed))),
                                   executed)
-    public = made_public(rng, executed, np.full(len(executed), 0.3))
+    public = made_public(draw, executed, np.full(len(executed), 0.3))
     assert not public[~executed].any()
     assert public[executed].mean() == pytest.approx(0.3, abs=0.02)
 
 
-def test_made_public_draws_once_per_punished_man() -> None:
-    rng, twin = np.random.default_rng(1), np.random.default_rng(1)
-    executed = np.array([True, False, False, True, False])
-    public = made_public(rng, executed, np.full(5, 0.5))
-    np.testing.assert_array_equal(public, executed & (twin.random(5) < 0.5))
-    assert rng.random() == twin.random()  # the same number of draws
+def test_made_public_compares_each_punished_mans_draw_with_his_publicity() -> None:
+    executed = np.array([True, False, False, True, True])
+    draw = np.array([0.1, 0.1, 0.9, 0.6, 0.4])
+    np.testing.assert_array_equal(made_public(draw, executed, np.full(5, 0.5)),
+                                  [True, False, False, False, True])
 
 
 WEIGHTS = DeterrenceParams(public_weight=0.1, private_weight=0.5, prison_weight=0.2,

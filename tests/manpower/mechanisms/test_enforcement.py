@@ -30,9 +30,10 @@ def test_sanction_outcome_empty() -> None:
 
 def test_caught_edges_and_rate() -> None:
     rng = np.random.default_rng(0)
-    assert not caught(rng, np.zeros(1000)).any()
-    assert caught(rng, np.ones(1000)).all()
-    assert caught(rng, np.full(100_000, 0.3)).mean() == pytest.approx(0.3, abs=0.005)
+    assert not caught(rng.random(1000), np.zeros(1000)).any()
+    assert caught(rng.random(1000), np.ones(1000)).all()
+    assert caught(rng.random(100_000), np.full(100_000, 0.3)).mean() == pytest.approx(
+        0.3, abs=0.005)
 
 
 def test_mistaken_rate_scales_with_the_police() -> None:

@@ -10,13 +10,6 @@ def return_probability(hardship: np.ndarray, commitment: np.ndarray) -> np.ndarr
     return 1.0 - hardship * (1.0 - commitment)
 
 
-def thinned(rng: np.random.Generator, rate: np.ndarray, max_rate: float) -> np.ndarray:
-    """Of men drawn at ``max_rate`` (the highest rate of the day), keep each with chance
-    ``rate / max_rate``, ``rate`` being his faction's: each man then considers returning at
-    his own faction's rate. One draw per man."""
-    return rng.random(len(rate)) * max_rate < rate
-
-
 def accepts(rng: np.random.Generator, hardship: np.ndarray, commitment: np.ndarray
             ) -> np.ndarray:
     """Whether each man considering the amnesty accepts it. One draw per man."""

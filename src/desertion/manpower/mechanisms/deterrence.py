@@ -32,11 +32,11 @@ def perceived_risk(risk: np.ndarray, fear: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - risk) * np.exp(-fear)
 
 
-def made_public(rng: np.random.Generator, executed: np.ndarray, publicity: np.ndarray
+def made_public(draw: np.ndarray, executed: np.ndarray, publicity: np.ndarray
                 ) -> np.ndarray:
     """Which punished men are executed in public: each execution with chance ``publicity``
-    (his faction's). One draw per punished man, executed or not."""
-    return executed & (rng.random(len(executed)) < publicity)
+    (his faction's); ``draw`` holds one U(0, 1) number per punished man, executed or not."""
+    return executed & (draw < publicity)
 
 
 def examples(public: np.ndarray, executed: np.ndarray, jailed: np.ndarray,

@@ -9,8 +9,9 @@ import numpy as np
 from desertion.manpower.codes import Sanction, Status
 
 
-def caught(rng: np.random.Generator, probability: np.ndarray) -> np.ndarray:
-    return rng.random(len(probability)) < probability
+def caught(draw: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """Who is caught, each with his ``probability``, given one U(0, 1) ``draw`` per man."""
+    return draw < probability
 
 
 def sanction_outcome(sanction: np.ndarray) -> np.ndarray:
