@@ -86,6 +86,6 @@ def targets_table(comparison: pd.DataFrame) -> Table:
     for row in comparison.itertuples(index=False):
         inside = {True: "yes", False: "NO", None: "(no range)"}[
             None if row.inside is None or pd.isna(row.inside) else bool(row.inside)]
-        table.add_row(f"{row.id}\n[dim]{row.quantity}[/]", _num(row.target),
+        table.add_row(f"{row.id} ({row.date})\n[dim]{row.quantity}[/]", _num(row.target),
                       f"{_num(row.low)}..{_num(row.high)}", _num(row.model), inside)
     return table
