@@ -107,3 +107,14 @@ def test_prefix_sampler_rows_below_m_do_not_depend_on_n(p: float) -> None:
     for n in (m + 1, m + 137, 5 * m):
         longer = bernoulli_prefix_indices(np.random.default_rng(4), n, p)
         np.testing.assert_array_equal(longer[longer < m], short)
+
+
+@pytest.mark.parametrize("p", [1e-19, 1e-250, 5e-324])
+def test_prefix_sampler_tiny_p_neither_overflows_nor_loops(p: float) -> None:
+    """Geometric gaps of a tiny p are near the int64 limit: summed, they wrapped round to
+    negative rows (and the loop, never passing the end, grew without bound)."""
+    for seed in range(50):
+        out = bernoulli_prefix_indices(np.random.default_rng(seed), 1000, p)
+        assert out.dtype == np.int64 and ((0 <= out) & (out < 1000)).all()
+    rows = bernoulli_prefix_indices(np.random.default_rng(0), 10**7, 1e-5)
+    assert 0 <= rows.min() and rows.max() < 10**7 and abs(len(rows) - 100) < 50

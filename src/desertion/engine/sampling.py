@@ -38,7 +38,10 @@ def bernoulli_prefix_indices(rng: np.random.Generator, n: int, p: float) -> np.n
     parts, last = [], -1
     chunk = int(n * p + 4 * np.sqrt(n * p) + 16)
     while last < n - 1:
-        rows = last + np.cumsum(rng.geometric(p, size=chunk))
+        # a gap past the table ends the sample; capping it keeps a tiny p's huge gaps from
+        # overflowing int64 in the sum (rows below n are unchanged: prefix-stable still)
+        gaps = np.minimum(rng.geometric(p, size=chunk), n + 1)
+        rows = last + np.cumsum(gaps)
         parts.append(rows)
         last = int(rows[-1])
     rows = np.concatenate(parts)
