@@ -116,7 +116,7 @@ def test_schedule_order_matches_step(odd: str) -> None:
 def test_every_random_stream_is_named(odd: str) -> None:
     """Each named random stream the model draws from is listed in section 9."""
     source = Path(inspect.getfile(Manpower)).read_text(encoding="utf-8")
-    streams = sorted(set(re.findall(r'streams\["(\w+)"\]', source)))
+    streams = sorted(set(re.findall(r'(?:rng|rng_today|uniforms)\("([\w-]+)"', source)))
     assert streams, "no named streams found in step.py"
     section = re.search(r"^## 9\. Reproducibility$(.*?)^## 10\. ", odd, flags=re.M | re.S)
     assert section, "ODD.md has no section '## 9. Reproducibility'"
