@@ -267,8 +267,10 @@ def version() -> None:
 
 # the experiment commands (sweep, sensitivity) live with the experiment layer
 from desertion.experiments.cli import register as _register_experiments  # noqa: E402
+from desertion.validation.cli import register as _register_validation  # noqa: E402
 
 _register_experiments(app)
+_register_validation(app)
 
 if __name__ == "__main__":
     app()

@@ -1,6 +1,10 @@
-"""The validation suite is ``slow`` (about two minutes): ``make test`` and CI run it, and
-``pytest -m "not slow"`` leaves it out while iterating. The figures the pattern tests
-measured are printed as one table at the end of the session."""
+"""The validation suite is ``slow`` (two to three minutes): ``make test`` and CI run it, and
+``pytest -m "not slow"`` leaves it out while iterating.
+
+Each test names its checks with ``@pytest.mark.checks(pattern, *names, seeds=...)``; once
+collection is done, the runs all selected tests need are planned together and run once,
+on worker processes (``helpers.WORKERS``), before the first test. The checks judged are
+printed as one table at the end of the session."""
 
 from __future__ import annotations
 
@@ -8,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import FIGURES
+from . import helpers
 
 HERE = Path(__file__).parent
+REQUESTS = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "checks(pattern, *names, seeds=SEEDS): the checks "
+                            "of a pattern (desertion.validation) a validation test judges")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -19,11 +29,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_collection_finish(session):
+    session.config.stash[REQUESTS] = [
+        helpers.request_of(m) for item in session.items
+        if (m := item.get_closest_marker("checks")) is not None]
+
+
+@pytest.fixture(scope="session")
+def prefetched(pytestconfig):
+    helpers.prefetch(pytestconfig.stash.get(REQUESTS, []))
+
+
+@pytest.fixture
+def judged(request, prefetched):
+    """The checks named by the test's ``checks`` marker, judged."""
+    return helpers.judge(helpers.request_of(request.node.get_closest_marker("checks")))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not FIGURES:
+    if not helpers.RESULTS:
         return
     tr = terminalreporter
-    tr.section("validation: measured figures (MODEL.md section 6)")
-    width = max(len(q) for _, q, _ in FIGURES)
-    for pattern, quantity, value in FIGURES:
-        tr.write_line(f"{pattern:<4} {quantity:<{width}}  {value}")
+    tr.section("validation: checks judged (MODEL.md section 6; see docs/validation.md)")
+    width = max(len(r.check) for r in helpers.RESULTS)
+    for r in helpers.RESULTS:
+        tr.write_line(f"P{r.pattern} {r.check:<{width}}  {r.estimate:>10.4g} "
+                      f"[{r.low:.4g}, {r.high:.4g}]  {r.op} {r.threshold:g}  {r.verdict}"
+                      f"  (seeds {','.join(map(str, r.seeds))}; {r.scenario} {r.scale:g})")

@@ -11,12 +11,29 @@ from __future__ import annotations
 import numpy as np
 
 from desertion import load_scenario
+from desertion.validation.patterns import IN_RANKS
 
-from .helpers import SEEDS, event_index, run, stock, total
-from .test_patterns import IN_RANKS, dispersion, unit_losses
+from .helpers import dispersion, event_index, run, stock, total, unit_losses
 
 SAA, SCALE = "saa-2014", 0.05
+SEEDS = (0, 1, 2)
 SEEDS2 = SEEDS[:2]
+
+
+def withdrawal_arms(share: float, seeds) -> list:
+    """saa-2014 (scale 0.2, 1 Jun-31 Aug, before the travel ban) with the militia withdrawal
+    (15 Jun-15 Jul) set to ``share`` of the allied militias."""
+    index = event_index(load_scenario(SAA), "militia_withdrawal")
+    shipped = load_scenario(SAA).events[index].share
+    overrides = None if share == shipped else {f"events.{index}.share": share}
+    return [run(SAA, 0.2, s, overrides, until="2014-08-31") for s in seeds]
+
+
+def callups(r, **window) -> float:
+    """Call-up notices served: men who reported, hid or fled on receiving one."""
+    return (total(r, "conscripted", "saa", **window)
+            + total(r, "went_into_hiding", "saa", "callup", **window)
+            + total(r, "fled_abroad", "saa", "callup", **window))
 
 
 def exits_per_death(r, faction: str = "saa") -> float:
@@ -100,8 +117,8 @@ def rule_table() -> None:
         print(f"    {rule:<11} {at:6.0f} / {below:6.0f}  (change {below / at - 1:+.0%})")
     print("P2  saa-2014 scale 0.05, seeds 0-1: SAA attempts | exits per death, by rule")
     for rule in ("continuous", "floored"):
-        runs = [run(SAA, SCALE, s, None if rule == "continuous" else
-                    {"mechanisms.capture.rule": rule}, trace=True) for s in SEEDS2]
+        runs = [run(SAA, SCALE, s, {"mechanisms.capture.rule": rule}, trace=True)
+                for s in SEEDS2]
         print(f"    {rule:<11} {np.mean([total(r, 'attempted', 'saa') for r in runs]):8.0f} | "
               f"{np.mean([exits_per_death(r) for r in runs]):.2f}")
 
@@ -109,8 +126,6 @@ def rule_table() -> None:
 def withdrawal_table() -> None:
     """P8 at the shipped size (3,000 of 8,000 leave) against none, two sets of five seeds."""
     from scipy import stats
-
-    from .test_patterns import callups, withdrawal_arms
 
     shipped = load_scenario(SAA).events[event_index(load_scenario(SAA), "militia_withdrawal")]
     print(f"P8  saa-2014 scale 0.2, 1 Jun-31 Aug: shipped withdrawal (share {shipped.share}) "

@@ -1,247 +1,93 @@
-"""Experiment helpers for the pattern tests (MODEL.md section 6).
+"""Helpers for the pattern tests and ``diagnose.py``, over ``desertion.validation``.
 
-Every run goes through :func:`run`: plain ``simulate``, or, to keep what the recorder's
-tables cannot show (attempts to leave by unit and day, and by way of entry), ``build`` and
-the engine's run loop (``run_to_end``, which ``simulate`` uses) with a :class:`Tracer`
-observing each day. Runs are cached for the session, so tests that share an arm (the
-shipped scenario at a given scale and seed) pay for it once.
+The patterns, their runs and their criteria live in the package (``desertion validate``
+runs the same definitions). Each test names the checks it judges with a ``checks`` marker;
+``conftest.py`` runs everything the selected tests need once, on worker processes, into
+:data:`CACHE` (measures by run, so tests sharing an arm pay for it once), and the
+``judged`` fixture judges a test's checks from there. The results are kept in
+:data:`RESULTS` and printed as a table at the end of the session.
 
-Figures each test measures are kept with :func:`record`; ``conftest.py`` prints them as a
-table at the end of the session (``pytest tests/validation``), which is where the numbers
-of ``docs/validation.md`` come from.
+:func:`run` is the cached single run ``diagnose.py`` uses for its own arms.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import json
-from dataclasses import dataclass, field
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from desertion.validation.cli import DEFAULT_SEEDS
+from desertion.validation.design import CheckResult
+from desertion.validation.runner import Cache, Request, evaluate
+from desertion.validation.trace import (  # noqa: F401  (re-exported for diagnose.py)
+    Arm,
+    TracedRun,
+    day,
+    dispersion,
+    event_index,
+    man_days,
+    run_arm,
+    scenario,
+    stock,
+    total,
+    unit_losses,
+)
 
-from desertion import load_scenario
-from desertion.engine.model import run_to_end
-from desertion.manpower.codes import Entry, Status
-from desertion.manpower.model import build, simulate
-from desertion.manpower.scenario import Scenario
-from desertion.manpower.step import Manpower
-
-SEEDS = (0, 1, 2)
-ON_DUTY = ("serving", "shirking")
-START = dt.date(2014, 6, 1)
-
-# --- the measured figures, printed by conftest.py ---------------------------------------
-
-FIGURES: list[tuple[str, str, str]] = []
-
-
-def record(pattern: str, quantity: str, value: Any) -> None:
-    """Keep a measured figure for the session's table (and print it, for ``-s``)."""
-    text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
-    FIGURES.append((pattern, quantity, text))
-    print(f"[{pattern}] {quantity}: {text}")
-
-
-# --- scenarios ------------------------------------------------------------------------------
-
-def day(date: str) -> int:
-    """The model's day index of an ISO date (day 0 is 2014-06-01)."""
-    return (dt.date.fromisoformat(date) - START).days
+SEEDS = (0, 1, 2, 3, 4)
+"""The CI's seeds: every pattern, every arm."""
+ALL_SEEDS = DEFAULT_SEEDS
+"""The command's default seeds (0-9), for a check that five seeds cannot settle."""
+WORKERS = int(os.environ.get("DESERTION_VALIDATION_WORKERS", min(os.cpu_count() or 1, 4)))
+"""Worker processes for the session's runs (``DESERTION_VALIDATION_WORKERS``; 1: here)."""
+CACHE: Cache = {}
+RESULTS: list[CheckResult] = []
 
 
-def scenario(name: str, scale: float, overrides: dict[str, Any] | None = None,
-             events: list[dict[str, Any]] | None = None, until: str | None = None) -> Scenario:
-    """A shipped scenario at ``scale`` with dotted overrides and extra calendar events."""
-    s = load_scenario(name, scale=scale)
-    if overrides:
-        s = s.with_overrides(overrides)
-    if events:
-        data = s.model_dump(mode="python")
-        data["events"] = data["events"] + events
-        s = Scenario.model_validate(data)
-    if until:
-        s = s.until(dt.date.fromisoformat(until))
-    return s
+def request_of(marker: Any) -> Request:
+    """The request of a ``checks(pattern, *names, seeds=...)`` marker."""
+    pattern, *names = marker.args
+    return Request(pattern, tuple(marker.kwargs.get("seeds", SEEDS)), tuple(names))
 
 
-def event_index(s: Scenario, kind: str, faction: str | None = None) -> int:
-    """Index of the first calendar event of ``kind`` (for ``events.N...`` overrides)."""
-    for i, e in enumerate(s.events):
-        if e.kind == kind and (faction is None or e.faction == faction):
-            return i
-    raise LookupError(f"no {kind} event for {faction} in {s.name}")
+def prefetch(requests: Sequence[Request]) -> None:
+    """Run what the requests need (on ``WORKERS`` processes) into the cache."""
+    evaluate(list(requests), workers=WORKERS, cache=CACHE)
 
 
-# --- runs -----------------------------------------------------------------------------------
-
-@dataclass
-class Run:
-    events: pd.DataFrame
-    timeseries: pd.DataFrame
-    scale: float
-    factions: list[str]
-    # attempts to leave by (day, unit): parallel arrays, and the unit's men on duty that day
-    unit_day: np.ndarray = field(repr=False)    # (k, 2) day, unit
-    unit_exits: np.ndarray = field(repr=False)  # (k,) attempts
-    unit_men: np.ndarray = field(repr=False)    # (k,) men on its books that morning
-    # per unit, over the run: attempts, and man-days on duty (both in agents, not scaled)
-    exits_per_unit: np.ndarray = field(repr=False)
-    duty_days_per_unit: np.ndarray = field(repr=False)
-    unit_faction: np.ndarray = field(repr=False)
-    # attempts and man-days on duty by way of entry, from ``entry_from`` on (agents)
-    entry_exits: np.ndarray = field(repr=False)
-    entry_duty_days: np.ndarray = field(repr=False)
+def judge(request: Request) -> dict[str, CheckResult]:
+    """The request's checks, judged through the package (runs not cached are run here)."""
+    results = evaluate([request], cache=CACHE)
+    assert [r.check for r in results] == list(request.checks or ()), "unknown check name"
+    RESULTS.extend(results)
+    return {r.check: r for r in results}
 
 
-def _key(overrides: dict[str, Any] | None, events: list[dict[str, Any]] | None) -> str:
-    return json.dumps([overrides or {}, events or []], sort_keys=True, default=str)
+def describe(r: CheckResult) -> str:
+    return (f"P{r.pattern} {r.check}: {r.estimate:.4g} [{r.low:.4g}, {r.high:.4g}] "
+            f"({r.method}), needs {r.op} {r.threshold:g}")
+
+
+def assert_holds(judged: Mapping[str, CheckResult]) -> None:
+    """Every check judged holds (its interval beyond its threshold)."""
+    failed = [describe(r) for r in judged.values() if not r.passed]
+    assert not failed, "; ".join(failed)
+
+
+def _nothing(r: TracedRun) -> dict[str, float]:
+    return {}
 
 
 def run(name: str, scale: float, seed: int, overrides: dict[str, Any] | None = None,
         events: list[dict[str, Any]] | None = None, until: str | None = None,
         trace: bool = False, entry_from: str | None = None, entry_faction: str | None = None
-        ) -> Run:
-    """One run of a shipped scenario (cached for the session).
-
-    ``trace`` also keeps attempts by unit and day, and (from ``entry_from``, for
-    ``entry_faction``) attempts and man-days on duty by way of entry; without it the run is
-    plain ``simulate`` and those arrays are empty.
-    """
-    return _run(name, scale, seed, _key(overrides, events), until, trace, entry_from,
-                entry_faction)
-
-
-@functools.cache
-def _run(name: str, scale: float, seed: int, key: str, until: str | None, trace: bool,
-         entry_from: str | None, entry_faction: str | None) -> Run:
-    overrides, events = json.loads(key)
-    events = [{**e, **{k: dt.date.fromisoformat(e[k]) for k in ("start", "end")
-                       if e.get(k) is not None}} for e in events]
-    s = scenario(name, scale, overrides, events, until)
-    if not trace:
-        result = simulate(s, seed)
-        empty = np.zeros(0)
-        return Run(events=result.events, timeseries=result.timeseries, scale=scale,
-                   factions=[f.id for f in s.factions], unit_day=np.zeros((0, 2), int),
-                   unit_exits=empty, unit_men=empty, exits_per_unit=empty,
-                   duty_days_per_unit=empty, unit_faction=empty, entry_exits=empty,
-                   entry_duty_days=empty)
-    ids = [f.id for f in s.factions]
-    model = build(s, seed)
-    tracer = Tracer(model, day(entry_from) if entry_from else 0,
-                    ids.index(entry_faction) if entry_faction else -1)
-    run_to_end(model, observers=[tracer])  # the engine's run loop, as simulate runs it
-    return tracer.result(model, scale, ids)
+        ) -> TracedRun:
+    """One run of a shipped scenario (cached for the session); see ``trace.Arm``."""
+    arm = Arm(name, scale, _nothing, overrides or {}, tuple(events or ()), until, trace,
+              entry_from, entry_faction)
+    key = (arm.run_key(), seed)
+    if key not in _RUNS:
+        _RUNS[key] = run_arm(arm, seed)
+    return _RUNS[key]
 
 
-class Tracer:
-    """An observer of the run loop that keeps, day by day, attempts to leave by unit and
-    by way of entry, and the men on duty they are measured against.
-
-    It looks at the model each morning (before the first day, then after each day) and,
-    after the day, at who tried to leave that day (``exit_day``).
-    """
-
-    def __init__(self, model: Manpower, first_entry_day: int, entry_faction: int) -> None:
-        self.first_entry_day, self.entry_faction = first_entry_day, entry_faction
-        self.n_entries = len(Entry)
-        self.entry_exits = np.zeros(self.n_entries)
-        self.entry_duty = np.zeros(self.n_entries)
-        self.days: list[np.ndarray] = []
-        self.units: list[np.ndarray] = []
-        self.exits: list[np.ndarray] = []
-        self.duty: list[np.ndarray] = []
-        self.exits_per_unit = np.zeros(0)
-        self.duty_days = np.zeros(0)
-        self.morning(model)
-
-    def morning(self, model: Manpower) -> None:
-        """What the day's measures compare against, taken before the day runs."""
-        p = model.people
-        status = p.status
-        on_duty = np.flatnonzero((status == Status.SERVING) | (status == Status.SHIRKING))
-        self.n_units = n_units = len(model.units.faction)
-        self.members = np.bincount(p.unit[on_duty], minlength=n_units)
-        # on the books: also the jailed, since men released today may leave today
-        self.books = np.bincount(p.unit[status == Status.JAILED], minlength=n_units) \
-            + self.members
-        mine = on_duty if self.entry_faction < 0 else \
-            on_duty[p.faction[on_duty] == self.entry_faction]
-        self.duty_entry = np.bincount(p.entry[mine], minlength=self.n_entries)
-        self.unit_before, self.faction_before = p.unit.copy(), p.faction.copy()
-
-    def __call__(self, model: Manpower) -> None:
-        """After a day: its attempts to leave, then the next morning."""
-        d, p, n_units = model.steps_done - 1, model.people, self.n_units
-        # where each leaver served this morning (a defector is on his new side's books now)
-        leavers = np.flatnonzero(p.exit_day == d)
-        per_unit = np.bincount(self.unit_before[leavers], minlength=n_units)[:n_units]
-        hit = np.flatnonzero(per_unit)
-        self.days.append(np.full(len(hit), d))
-        self.units.append(hit)
-        self.exits.append(per_unit[hit])
-        self.duty.append(self.books[hit])
-        grow = n_units - len(self.exits_per_unit)
-        self.exits_per_unit = np.concatenate([self.exits_per_unit, np.zeros(grow)]) + per_unit
-        self.duty_days = np.concatenate([self.duty_days, np.zeros(grow)]) + self.members
-        if d >= self.first_entry_day:
-            mine = leavers if self.entry_faction < 0 else \
-                leavers[self.faction_before[leavers] == self.entry_faction]
-            self.entry_exits += np.bincount(p.entry[mine], minlength=self.n_entries)
-            self.entry_duty += self.duty_entry
-        self.morning(model)
-
-    def result(self, model: Manpower, scale: float, factions: list[str]) -> Run:
-        return Run(events=model.recorder.events(), timeseries=model.recorder.timeseries(),
-                   scale=scale, factions=factions,
-                   unit_day=np.column_stack([np.concatenate(self.days),
-                                             np.concatenate(self.units)]),
-                   unit_exits=np.concatenate(self.exits), unit_men=np.concatenate(self.duty),
-                   exits_per_unit=self.exits_per_unit, duty_days_per_unit=self.duty_days,
-                   unit_faction=np.asarray(model.units.faction),
-                   entry_exits=self.entry_exits, entry_duty_days=self.entry_duty)
-
-
-# --- reading the tables ------------------------------------------------------------------
-
-def total(r: Run, event: str, faction: str, detail: str | tuple[str, ...] | None = None,
-          origin: str | None = None, first: str | None = None, last: str | None = None
-          ) -> float:
-    """Events of one kind (counts scaled back to full size), optionally in [first, last]."""
-    ev = r.events
-    sel = (ev["event"] == event) & (ev["faction"] == faction)
-    if detail is not None:
-        sel &= ev["detail"].isin([detail] if isinstance(detail, str) else list(detail))
-    if origin is not None:
-        sel &= ev["origin"] == origin
-    if first is not None:
-        sel &= ev["date"] >= pd.Timestamp(first)
-    if last is not None:
-        sel &= ev["date"] <= pd.Timestamp(last)
-    return float(ev.loc[sel, "count"].sum())
-
-
-def man_days(r: Run, faction: str, statuses: tuple[str, ...] = ON_DUTY,
-             origin: str | None = None, first: str | None = None, last: str | None = None
-             ) -> float:
-    """Man-days spent in ``statuses`` (scaled back), from the daily census."""
-    ts = r.timeseries
-    sel = (ts["faction"] == faction) & ts["status"].isin(statuses)
-    if origin is not None:
-        sel &= ts["origin"] == origin
-    if first is not None:
-        sel &= ts["date"] >= pd.Timestamp(first)
-    if last is not None:
-        sel &= ts["date"] <= pd.Timestamp(last)
-    return float(ts.loc[sel, "count"].sum())
-
-
-def stock(r: Run, faction: str, statuses: tuple[str, ...], date: str | None = None) -> float:
-    """Men in ``statuses`` on ``date`` (default: the last day), scaled back."""
-    ts = r.timeseries
-    when = ts["date"].max() if date is None else pd.Timestamp(date)
-    sel = (ts["date"] == when) & (ts["faction"] == faction) & ts["status"].isin(statuses)
-    return float(ts.loc[sel, "count"].sum())
+_RUNS: dict[tuple[str, int], TracedRun] = {}
