@@ -54,7 +54,8 @@ SUPPLIED: dict[str, tuple[str, str]] = {
     "Scenario.seed": ("root seed of the run's random streams", ""),
     "Scenario.factions": ("the armed groups (at least one)", ""),
     "Scenario.civilians": ("blocks of draft-age civilian men", ""),
-    "Scenario.events": ("the calendar", ""),
+    "Scenario.events": ("the run's calendar: every event within the run (start to end, or "
+                        "to 2015-12-31 with extend_through_2015)", ""),
     "Faction.id": ("identifier used by events, civilians and --set paths", ""),
     "Faction.name": ("display name", ""),
     "Faction.side": ("side of the war; factions on one side share a manpower gap", ""),
@@ -338,6 +339,7 @@ def collect() -> list[Section]:
     """Every model reachable from Scenario, depth first, each documented once."""
     sections: list[Section] = []
     documented: dict[type[BaseModel], str] = {}
+    unions: dict[frozenset[type[BaseModel]], str] = {}  # a list of kinds: where documented
 
     def walk(model: type[BaseModel], prefix: str, title: tuple[str, bool],
              skip: frozenset[str] = frozenset()) -> None:
@@ -358,7 +360,10 @@ def collect() -> list[Section]:
                     row.default += f" (see `{documented[target]}*`)"
                 else:
                     nested.append((target, child, _title(target), frozenset()))
+            elif frozenset(models) in unions:  # a second list of the same kinds
+                row.default += f" (items as `{unions[frozenset(models)]}*`)"
             elif len(models) > 1:  # a discriminated union: shared fields, then each kind
+                unions[frozenset(models)] = child
                 shared = set.intersection(*(set(m.model_fields) for m in models))
                 shared = {n for n in shared
                           if len({repr(m.model_fields[n]) for m in models}) == 1}

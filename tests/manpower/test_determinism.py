@@ -149,16 +149,21 @@ def test_two_runs_of_one_compiled_scenario_share_no_state() -> None:
 
 
 def test_a_change_to_one_faction_never_reshuffles_another_factions_draws() -> None:
-    """Per-faction streams (``enforcement/isis``, ``draft/saa``, ...): doubling ISIS's code
-    violations and its foreign inflow in syria-2014 leaves every table of the regime's side
-    as it was, although ISIS then has other men, other executions and other row numbers
-    (the regime's side gives ISIS defectors, but takes nothing from it)."""
+    """Per-faction streams (``enforcement/isis``, ``draft/saa``, ...): more ISIS code
+    violations, shirkers caught and public executions in syria-2014 leave every table of the
+    regime's side as it was, although ISIS then has other men and other executions.
+    Defection is closed here: a defector keeps his ties to his old comrades, so what he
+    does in ISIS reaches them, a real link and not a shared stream. (A change to how many
+    men join ISIS still moves the row numbers of later newcomers of other factions, and with
+    them which men a daily sample over all rows reaches: docs/ODD.md section 9.)"""
     import desertion
 
-    base = desertion.load_scenario("syria-2014", scale=0.01)
+    base = desertion.load_scenario("syria-2014", scale=0.01).with_overrides(
+        {"factions.isis.recruitment.accepts_defectors_from": []})
     changed = base.with_overrides({
         "factions.isis.enforcement.code_violation_rate": 2e-5,
-        "factions.isis.recruitment.foreign_volunteers_per_month": 3000})
+        "factions.isis.enforcement.shirker_detection": 0.5,
+        "factions.isis.sanctions.publicity": 0.9})
     runs = [desertion.simulate(s, seed=11) for s in (base, changed)]
     isis = [r.events[r.events["faction"] == "isis"] for r in runs]
     assert not isis[0].reset_index(drop=True).equals(isis[1].reset_index(drop=True))

@@ -79,6 +79,7 @@ def test_syria_has_both_sides_and_merges_isis() -> None:
     assert syria.factions[ids.index("saa")] == saa.factions[0]
     # both calendars, and the file's own top-level values
     assert len(syria.events) == len(isis.events) + len(saa.events)
+    assert syria.extension_events == isis.extension_events + saa.extension_events
     assert syria.name == "syria-2014" and syria.seed == 20141231
     # saa's defectors have somewhere to go; nobody else's do
     fp = compile_scenario(syria).factions

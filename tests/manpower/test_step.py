@@ -54,12 +54,18 @@ def test_without_a_sanction_enforcement_does_not_deter() -> None:
     assert attempts_on_day_one(unwatched) == n
 
 
-def test_with_a_sanction_more_enforcement_deters() -> None:
+@pytest.mark.parametrize(("rule", "more", "less"), [
+    ("continuous", 5.0, 0.5),
+    # floored: most of a unit of 30 prepares to leave here, so it takes more enforcers than
+    # leavers (E / A >= 1) for any risk at all
+    ("floored", 60.0, 30.0)])
+def test_with_a_sanction_more_enforcement_deters(rule: str, more: float, less: float) -> None:
     def tries(watchers: float, sanction: str) -> int:
-        return attempts_on_day_one(one_faction(
-            sanctions={"desertion": sanction},
-            enforcement={"watchers_per_unit": watchers, "checkpoint": 0.3}))
-    assert tries(5.0, "execution") < tries(0.5, "execution") < tries(0.5, "none")
+        data = one_faction(sanctions={"desertion": sanction},
+                           enforcement={"watchers_per_unit": watchers, "checkpoint": 0.3})
+        data["mechanisms"] = {"capture": {"rule": rule}}
+        return attempts_on_day_one(data)
+    assert tries(more, "execution") < tries(less, "execution") < tries(less, "none")
 
 
 def test_punish_sets_status_and_fear_by_sanction() -> None:

@@ -60,6 +60,7 @@ class CaptureParams:
     k: float
     rule: str
     hide_exposure: float
+    alert_weight: float
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ContagionParams:
     tie_weight: float
     risk_discount: float
     memory_days: float
+    unit_cap: float
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class EvasionParams:
     hiding_detection: float
     noise: float
     hide_to_abroad_rate: float
+    home_hardship: float
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,8 @@ def mechanism_params(m: Mechanisms) -> MechanismParams:
             pay_weight=float(d.pay_weight), momentum_weight=float(d.momentum_weight),
             mistaken_weight=float(d.mistaken_weight)),
         capture=CaptureParams(k=float(c.k), rule=str(c.rule),
-                              hide_exposure=float(c.hide_exposure)),
+                              hide_exposure=float(c.hide_exposure),
+                              alert_weight=float(c.alert_weight)),
         severity=SeverityParams(execution=float(s.execution),
                                 prison_per_year=float(s.prison_per_year), fine=float(s.fine),
                                 dismissal=float(s.dismissal)),
@@ -161,7 +165,8 @@ def mechanism_params(m: Mechanisms) -> MechanismParams:
         contagion=ContagionParams(unit_weight=float(g.unit_weight),
                                   tie_weight=float(g.tie_weight),
                                   risk_discount=float(g.risk_discount),
-                                  memory_days=float(g.memory_days)),
+                                  memory_days=float(g.memory_days),
+                                  unit_cap=float(g.unit_cap)),
         fear=FearParams(danger_weight=float(m.fear.danger_weight)),
         decision=DecisionParams(threshold=_beta(m.decision.threshold),
                                 risk_aversion=_beta(m.decision.risk_aversion),
@@ -173,7 +178,8 @@ def mechanism_params(m: Mechanisms) -> MechanismParams:
             service_cost=float(ev.service_cost), hide_barrier=float(ev.hide_barrier),
             abroad_barrier=float(ev.abroad_barrier), horizon_days=float(ev.horizon_days),
             hiding_detection=float(ev.hiding_detection), noise=float(ev.noise),
-            hide_to_abroad_rate=float(ev.hide_to_abroad_rate)),
+            hide_to_abroad_rate=float(ev.hide_to_abroad_rate),
+            home_hardship=float(ev.home_hardship)),
     )
 
 
@@ -233,6 +239,8 @@ class FactionParams:
     barrier_defect: Array = field(metadata=_source("barriers.defect"))
     barrier_travel_ban: Array = field(metadata=_source("barriers.travel_ban"))
     travel_ban_checkpoint: Array = field(metadata=_source("barriers.travel_ban_checkpoint"))
+    barrier_smuggling: Array = field(metadata=_source("barriers.smuggling"))
+    smuggling_interception: Array = field(metadata=_source("barriers.smuggling_interception"))
     local_volunteers_per_day: Array = field(  # scaled
         metadata=_source("recruitment.local_volunteers_per_day", per="day"))
     foreign_volunteers_per_day: Array = field(  # scaled
@@ -350,8 +358,14 @@ class Calendar:
     callup_quota: np.ndarray       # call-up notices per day (scaled)
     withdrawal_hazard: np.ndarray  # daily chance a fighter of the faction withdraws
     amnesty_rate: np.ndarray       # daily chance a deserter in hiding considers returning
+    foreign_inflow: np.ndarray     # foreign volunteers per day before momentum (scaled)
     # for each day, the scheduled policy switches that take effect: (faction, update)
     policy_switches: tuple[tuple[tuple[int, PolicyUpdate], ...], ...] = ()
+
+
+def _by_faction(values: list[float], n_days: int) -> np.ndarray:
+    """Each faction's value on every day: shape (factions, days)."""
+    return np.repeat(np.array(values, dtype=float)[:, None], n_days, axis=1)
 
 
 def _calendar(scenario: Scenario, n_days: int) -> Calendar:
@@ -366,11 +380,16 @@ def _calendar(scenario: Scenario, n_days: int) -> Calendar:
         pay=np.repeat([[f.pay] for f in scenario.factions], n_days, axis=1).astype(float),
         travel_ban=full(False, bool), employee_sanctions=full(False, bool),
         sweep_quota=full(0.0), callup_quota=full(0.0), withdrawal_hazard=full(0.0),
-        amnesty_rate=full(0.0))
+        amnesty_rate=full(0.0),
+        # as FactionParams.foreign_volunteers_per_day, day by day (the same numbers)
+        foreign_inflow=scenario.scale / DAYS_PER_MONTH * _by_faction(
+            [f.recruitment.foreign_volunteers_per_month for f in scenario.factions], n_days))
     switches: list[list[tuple[int, PolicyUpdate]]] = [[] for _ in range(n_days)]
-    # events are applied in file order: a later event overrides an earlier one where they
-    # overlap; totals spread over a window (sweeps, call-ups) add up instead
-    for event in scenario.events:
+    # events are applied in file order, ``events`` then the ``extension_events`` the
+    # calendar reaches (Scenario.calendar_events; the others start after it and do nothing
+    # here): a later event overrides an earlier one where they overlap; totals spread over a
+    # window (sweeps, call-ups) add up instead
+    for event in scenario.calendar_events:
         rows = [ids.index(event.faction)] if event.faction else list(range(n_f))
         # an event keeps its whole window (totals spread over it) even when the run stops
         # before its end: a run stopped early is the start of the full run
@@ -414,6 +433,8 @@ def _apply_event(cal: dict[str, np.ndarray], event: Any, rows: list[int], days: 
             cal["withdrawal_hazard"][rows, days] = daily_hazard(event.share, length)
         case "amnesty":
             cal["amnesty_rate"][rows, days] = event.return_rate
+        case "foreign_inflow":
+            cal["foreign_inflow"][rows, days] = scale / DAYS_PER_MONTH * event.per_month
 
 
 # -- the whole ------------------------------------------------------------------------------

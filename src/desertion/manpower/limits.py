@@ -21,14 +21,15 @@ constant here:
 
 ``scenario_warnings`` lists what is allowed but probably unintended: a scale at which a
 faction or civilian block gets no agent, a faction that starts empty and can never gain a
-member, a run over ``LONG_RUN_DAYS`` or ``LARGE_POPULATION`` agents.
+member, a run over ``LONG_RUN_DAYS`` or ``LARGE_POPULATION`` agents, a calendar whose end
+falls among its ``extension_events`` (the later ones never take effect).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,16 +78,37 @@ def _faction_key(i: int, faction: Faction) -> str:
     return f"factions[{i}]({faction.id})"
 
 
+def keyed_events(scenario: Scenario) -> list[tuple[str, Any]]:
+    """The events of the run's calendar (``Scenario.calendar_events``), each with its key:
+    ``events[i](kind)`` or ``extension_events[j](kind)``."""
+    found = [(f"events[{i}]({e.kind})", e) for i, e in enumerate(scenario.events)]
+    return found + [(f"extension_events[{j}]({e.kind})", e)
+                    for j, e in enumerate(scenario.extension_events)
+                    if e.start <= scenario.calendar_end]
+
+
 def _top_momentum(scenario: Scenario, faction_id: str) -> float:
-    values = [e.value for e in scenario.events
+    values = [e.value for e in scenario.calendar_events
               if e.kind == "momentum" and e.faction in (None, faction_id)]
     return max([0.0, *values])
+
+
+def _top_foreign_inflow(scenario: Scenario, i: int) -> tuple[str, float]:
+    """The highest foreign inflow of faction ``i`` (per month), with the key that sets it."""
+    faction = scenario.factions[i]
+    top = (f"{_faction_key(i, faction)}.recruitment.foreign_volunteers_per_month",
+           faction.recruitment.foreign_volunteers_per_month)
+    for key, e in keyed_events(scenario):
+        if e.kind == "foreign_inflow" and e.faction == faction.id and e.per_month > top[1]:
+            top = (f"{key}.per_month", e.per_month)
+    return top
 
 
 def recruit_estimates(scenario: Scenario, i: int) -> list[tuple[str, float]]:
     """Volunteers faction ``i`` may gain over the run (agents), by the rate that brings them.
 
-    An upper estimate: each daily rate at the highest momentum of the calendar, every day.
+    An upper estimate: each daily rate at the highest momentum (and foreign inflow) of the
+    calendar, every day.
     """
     from desertion.manpower.compile import DAYS_PER_MONTH  # as above: an import cycle
 
@@ -95,9 +117,9 @@ def recruit_estimates(scenario: Scenario, i: int) -> list[tuple[str, float]]:
     boost = 1.0 + r.momentum_elasticity * _top_momentum(scenario, faction.id)
     days = scenario.scale * boost * scenario.n_days
     key = f"{_faction_key(i, faction)}.recruitment"
+    foreign_key, per_month = _top_foreign_inflow(scenario, i)
     return [(f"{key}.local_volunteers_per_day", r.local_volunteers_per_day * days),
-            (f"{key}.foreign_volunteers_per_month",
-             r.foreign_volunteers_per_month / DAYS_PER_MONTH * days)]
+            (foreign_key, per_month / DAYS_PER_MONTH * days)]
 
 
 def _contributions(scenario: Scenario) -> list[tuple[str, float]]:
@@ -172,8 +194,7 @@ def _daily_drafts(scenario: Scenario) -> list[tuple[str, float]]:
         for j, rule in enumerate(faction.rules):
             found += [(f"{key}.rules[{j}].set.{name}", getattr(rule.set, name) or 0.0)
                       for name in ("callups_per_day", "sweep_per_day")]
-    for i, event in enumerate(scenario.events):
-        key = f"events[{i}]({event.kind})"
+    for key, event in keyed_events(scenario):
         if event.kind == "policy":
             found += [(f"{key}.set.{name}", getattr(event.set, name) or 0.0)
                       for name in ("callups_per_day", "sweep_per_day")]
@@ -226,14 +247,17 @@ def _can_gain_members(scenario: Scenario, i: int) -> bool:
     """Whether faction ``i`` has any way to gain a member during the run."""
     faction = scenario.factions[i]
     r = faction.recruitment
+    events = scenario.calendar_events
     if r.local_volunteers_per_day > 0 or r.foreign_volunteers_per_month > 0 \
-            or r.accepts_defectors_from:
+            or r.accepts_defectors_from or any(
+            e.kind == "foreign_inflow" and e.faction == faction.id and e.per_month > 0
+            for e in events):
         return True
     drafts = r.callups_per_day > 0 or r.gap_response > 0 or any(
-        e.kind in _GROWING_EVENTS and e.faction == faction.id for e in scenario.events) or any(
+        e.kind in _GROWING_EVENTS and e.faction == faction.id for e in events) or any(
         e.kind == "policy" and e.faction == faction.id
         and ((e.set.callups_per_day or 0) > 0 or (e.set.sweep_per_day or 0) > 0)
-        for e in scenario.events) or any(
+        for e in events) or any(
         (rule.set.callups_per_day or 0) > 0 or (rule.set.sweep_per_day or 0) > 0
         for rule in faction.rules)
     has_civilians = any(b.territory == faction.id and b.draft_eligible_men > 0
@@ -283,7 +307,26 @@ def _size_warnings(scenario: Scenario) -> list[str]:
     return found
 
 
+def extension_warnings(scenario: Scenario) -> list[str]:
+    """A calendar that ends partway through ``extension_events``: some of them take effect,
+    the later ones never do (an ``end`` set inside the 2015 calendar, by mistake or not).
+
+    None when the calendar reaches all of them (``extend_through_2015``) or none (a run
+    that ends on ``end`` before the extension: they wait for a longer run, by design).
+    """
+    last = scenario.calendar_end
+    waiting = [(j, e) for j, e in enumerate(scenario.extension_events) if e.start > last]
+    if not waiting or len(waiting) == len(scenario.extension_events):
+        return []
+    j, first = min(waiting, key=lambda item: item[1].start)
+    return [f"end = {last} (or --until past end): the calendar ends inside its extension: "
+            f"{len(waiting)} of the {len(scenario.extension_events)} extension_events start "
+            f"after it and do not take effect (the first: extension_events[{j}]({first.kind}) "
+            f"on {first.start}); extend_through_2015 = true runs them all"]
+
+
 def scenario_warnings(scenario: Scenario) -> list[str]:
-    """One-line warnings about a valid scenario that would simulate nothing or take long."""
+    """One-line warnings about a valid scenario that would simulate nothing, take long, or
+    leave part of its extension's calendar out."""
     return _scale_warnings(scenario) + _empty_faction_warnings(scenario) + \
-        _size_warnings(scenario)
+        _size_warnings(scenario) + extension_warnings(scenario)

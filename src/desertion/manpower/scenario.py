@@ -109,11 +109,16 @@ class CaptureRisk(Strict):
 
     k: float = param(2.3, "arrest constant", "1", "Epstein 2002 (k = 2.3)", gt=0)
     rule: Literal["continuous", "floored"] = param(
-        "continuous", "ratio E/A as is (Mesa) or floored to an integer (NetLogo's Rebellion)",
-        "", "Epstein 2002; Wilensky 2004")
+        "floored", "ratio E/A floored to an integer (NetLogo's Rebellion: fewer enforcers "
+        "than leavers means no risk) or as is (Mesa)", "", "Epstein 2002; Wilensky 2004; "
+        "floored so that a small cut in enforcers below a threshold tips (pattern 2)")
     hide_exposure: Share = param(0.3, "share of the unit's watch a local faces when he "
                                  "slips home to hide (the other channels face all of it)", "1",
                                  "assumption")
+    alert_weight: NonNegative = param(
+        1.0, "enforcers a unit's watch gains per recent exit from it (arrests and "
+        "intimidation where men have just left; decays like contagion)", "1/exit",
+        "seed text ('arrests and intimidation to halt desertions')")
 
 
 class Severity(Strict):
@@ -143,14 +148,20 @@ class Deterrence(Strict):
 class Contagion(Strict):
     """Mechanism 5: recent exits among his unit and ties (Koehler, Ohl & Albrecht 2016)."""
 
-    unit_weight: NonNegative = param(1.0, "disaffection added per recent exit per unit member",
-                                     "1", "assumption")
+    unit_weight: NonNegative = param(1.4, "disaffection added per recent exit per unit member",
+                                     "1", "calibrated by hand: exits cluster by unit (pattern "
+                                     "6) without whole units leaving in a day (pattern 7)")
     tie_weight: NonNegative = param(0.1, "disaffection added when all his ties left recently",
                                     "1", "assumption")
     risk_discount: NonNegative = param(2.0, "proportional cut in perceived risk per unit of "
                                        "contagion", "1", "assumption")
     memory_days: float = param(14.0, "how long an exit keeps counting as recent", "days",
                                "assumption", gt=0)
+    unit_cap: float = param(0.18, "most disaffection a unit's recent exits can add: their "
+                            "pull saturates (unit_cap * (1 - exp(-unit_weight * exits per "
+                            "member / unit_cap))), so a unit bleeds rather than empties",
+                            "1", "calibrated by hand with unit_weight (patterns 6, 7; "
+                            "docs/validation.md)", gt=0)
 
 
 class FearTrigger(Strict):
@@ -198,8 +209,15 @@ class Evasion(Strict):
                                       "1", "calibrated by hand")
     abroad_barrier: NonNegative = param(0.22, "cost of leaving the country", "1",
                                         "calibrated by hand (smugglers, loss of home)")
-    horizon_days: float = param(365.0, "how far ahead a man weighs the chance of being "
-                                "drafted at today's pressure", "days", "assumption", gt=0)
+    home_hardship: NonNegative = param(0.04, "cost of staying in a country at war (danger, "
+                                       "no work), at home or in hiding, per unit of (1 + "
+                                       "danger): the push behind flight that is not the draft",
+                                       "1", "calibrated by hand to targets.csv: "
+                                       "saa_draft_age_fled_abroad (2014)")
+    horizon_days: float = param(1095.0, "how far ahead a man weighs the chance of being "
+                                "drafted at today's pressure", "days", "calibrated: sweeps "
+                                "must weigh on evasion (pattern 3; docs/validation.md 10.2)",
+                                gt=0)
     hiding_detection: Share = param(0.3, "how likely a sweep finds a man in hiding, relative "
                                     "to a man at home", "1", "assumption")
     noise: float = param(0.03, "scale of the logit choice among report, hide and flee", "1",
@@ -274,6 +292,10 @@ class Barriers(Strict):
                                     "travel ban", "1")
     travel_ban_checkpoint: Share = param(0.3, "chance of being stopped added at the border "
                                          "under a travel ban", "1")
+    smuggling: NonNegative = param(0.1, "price of a smuggler's route out under a travel ban "
+                                   "(bribes, forged papers), on top of the barrier abroad", "1")
+    smuggling_interception: Share = param(0.3, "share of the border's chance of being "
+                                          "stopped that a smuggled man still faces", "1")
 
 
 class Recruitment(Strict):
@@ -453,9 +475,20 @@ class PolicySwitch(EventBase):
     set: PolicyChange
 
 
+class ForeignInflow(EventBase):
+    """Foreign volunteers arriving per month over the window, in place of the faction's
+    `recruitment.foreign_volunteers_per_month` (momentum still scales it, as in 7.11)."""
+
+    kind: Literal["foreign_inflow"]
+    per_month: MenPerDay = Field(description="foreign volunteers arriving per month over the "
+                                 "window (full scale), before momentum",
+                                 json_schema_extra={"unit": "men/month"})
+
+
 Event = Annotated[
     Airstrikes | Momentum | Combat | Winter | Pay | TravelBan | EmployeeSanctions
-    | ConscriptionSweep | ReservistCallup | MilitiaWithdrawal | Amnesty | PolicySwitch,
+    | ConscriptionSweep | ReservistCallup | MilitiaWithdrawal | Amnesty | PolicySwitch
+    | ForeignInflow,
     Field(discriminator="kind"),
 ]
 
@@ -478,11 +511,29 @@ class Scenario(Strict):
     factions: list[Faction] = Field(min_length=1)
     civilians: list[Civilians] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+    extension_events: list[Event] = Field(
+        default_factory=list, description="the calendar of the extension: events that may "
+        "start after `end` (up to 2015-12-31) and take effect only in a run that reaches them "
+        "(extend_through_2015, --until, a later end); applied after `events`")
 
     @property
     def calendar_end(self) -> dt.date:
-        """The last day of the scenario's calendar (events must start by then)."""
+        """The last day of the scenario's calendar (``events`` must lie within it)."""
         return max(self.end, EXTENDED_END) if self.extend_through_2015 else self.end
+
+    @property
+    def extension_end(self) -> dt.date:
+        """The last day ``extension_events`` may use: the extension's last day, 2015-12-31,
+        or the calendar's end if that is later."""
+        return max(self.calendar_end, EXTENDED_END)
+
+    @property
+    def calendar_events(self) -> list[Any]:
+        """The events of this run's calendar, in the order they are applied: ``events``,
+        then the ``extension_events`` that start by ``calendar_end`` (the others wait for
+        a longer run and do nothing in this one)."""
+        return self.events + [e for e in self.extension_events
+                              if e.start <= self.calendar_end]
 
     @property
     def last_day(self) -> dt.date:
@@ -569,25 +620,46 @@ def _check_references(scenario: Scenario) -> list[Problem]:
         if block.territory not in known:
             problems.append((f"civilians[{i}].territory", f"unknown faction "
                              f"{block.territory!r}; expected one of {sorted(known)}"))
-    first, last = scenario.start, scenario.calendar_end
+    last = scenario.calendar_end
     if scenario.stop is not None and scenario.stop > last:
         problems.append(("stop", f"{scenario.stop} is after the calendar's last day {last}"))
     for i, event in enumerate(scenario.events):
-        key = f"events[{i}]({event.kind})"
-        if event.faction is not None and event.faction not in known:
-            problems.append((f"{key}.faction", f"unknown faction {event.faction!r}; expected "
-                             f"one of {sorted(known)}"))
-        if not first <= event.start <= last:
-            problems.append((f"{key}.start", f"{event.start} is outside the run "
-                             f"({first} to {last})"))
-        if event.end is not None and event.end > last:
-            problems.append((f"{key}.end", f"{event.end} is after the run's last day {last}"))
-        if event.kind in ("conscription_sweep", "reservist_callup", "amnesty",
-                          "militia_withdrawal") and event.end is None:
-            problems.append((f"{key}.end", "this kind of event needs an end date"))
-        if event.kind in ("militia_withdrawal", "conscription_sweep", "reservist_callup",
-                          "amnesty", "policy") and event.faction is None:
-            problems.append((f"{key}.faction", "this kind of event needs a faction"))
+        problems += _event_problems(scenario, f"events[{i}]({event.kind})", event, known)
+    for i, event in enumerate(scenario.extension_events):
+        problems += _event_problems(scenario, f"extension_events[{i}]({event.kind})", event,
+                                    known, extension=True)
+    return problems
+
+
+_NEED_END = ("conscription_sweep", "reservist_callup", "amnesty", "militia_withdrawal")
+_NEED_FACTION = ("militia_withdrawal", "conscription_sweep", "reservist_callup", "amnesty",
+                 "policy", "foreign_inflow")
+
+
+def _event_problems(scenario: Scenario, key: str, event: Any, known: set[str],
+                    extension: bool = False) -> list[Problem]:
+    """One event's checks. An event of ``events`` lies within the run's calendar (start to
+    ``calendar_end``); one of ``extension_events`` may start after it, up to
+    ``extension_end`` (the rule of ODD 2.6)."""
+    problems: list[Problem] = []
+    first = scenario.start
+    last = scenario.extension_end if extension else scenario.calendar_end
+    if event.faction is not None and event.faction not in known:
+        problems.append((f"{key}.faction", f"unknown faction {event.faction!r}; expected "
+                         f"one of {sorted(known)}"))
+    if not first <= event.start <= last:
+        where = "the extension's calendar" if extension else "the run"
+        hint = "; an event for the run's extension past end goes in extension_events" \
+            if not extension and scenario.calendar_end < event.start <= EXTENDED_END else ""
+        problems.append((f"{key}.start", f"{event.start} is outside {where} "
+                         f"({first} to {last}){hint}"))
+    if event.end is not None and event.end > last:
+        problems.append((f"{key}.end", f"{event.end} is after the "
+                         f"{'extension' if extension else 'run'}'s last day {last}"))
+    if event.kind in _NEED_END and event.end is None:
+        problems.append((f"{key}.end", "this kind of event needs an end date"))
+    if event.kind in _NEED_FACTION and event.faction is None:
+        problems.append((f"{key}.faction", "this kind of event needs a faction"))
     return problems
 
 

@@ -357,7 +357,7 @@ class Manpower:
             tie_share = np.zeros(len(men))
         return contagion.contagion(self.units.recent_exits[unit] * per_member, tie_share,
                                    unit_weight=params.unit_weight,
-                                   tie_weight=params.tie_weight)
+                                   tie_weight=params.tie_weight, unit_cap=params.unit_cap)
 
     def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
         """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""
@@ -377,8 +377,9 @@ class Manpower:
         (contagion) are each man's; ``members`` the men on duty of every unit.
         """
         factions, policy, params = self.compiled.factions, self.state.policy, self.params
-        enforcers = capture_risk.enforcers_per_unit(members[unit], factions.watchers_per_unit[f],
-                                                    policy.military_police_share[f])
+        enforcers = capture_risk.enforcers_per_unit(
+            members[unit], factions.watchers_per_unit[f], policy.military_police_share[f],
+            self.units.recent_exits[unit], params.capture.alert_weight)
         capture = capture_risk.capture_probability(enforcers, leaving, params.capture.k,
                                                    params.capture.rule)
         checkpoints = exits.channel_checkpoints(origin == Origin.FOREIGN, policy.checkpoint[f],
@@ -525,7 +526,7 @@ class Manpower:
         local_rate, foreign_rate = (
             recruitment.volunteer_rate(per_day, momentum, factions.momentum_elasticity)
             for per_day in (factions.local_volunteers_per_day,
-                            factions.foreign_volunteers_per_day))
+                            calendar.foreign_inflow[:, self.day]))
         for f in range(factions.n):
             if local_rate[f] <= 0 and foreign_rate[f] <= 0:
                 continue
@@ -623,7 +624,9 @@ class Manpower:
             travel_ban=calendar.travel_ban[faction, day] | policy.travel_ban[faction],
             checkpoint=policy.checkpoint[faction],
             ban_checkpoint=factions.travel_ban_checkpoint[faction],
-            ban_barrier=factions.barrier_travel_ban[faction], drafted=drafted,
+            ban_barrier=factions.barrier_travel_ban[faction],
+            smuggling=factions.barrier_smuggling[faction],
+            smuggling_interception=factions.smuggling_interception[faction], drafted=drafted,
             pressure=pressure, params=self.params.evasion)
 
     def evade(self, men: np.ndarray, f: int, drafted: np.ndarray, pressure: float,

@@ -19,6 +19,7 @@ from desertion.manpower.mechanisms.evasion import (
     hiding_costs,
     reconsider_rate,
     service_cost,
+    way_out,
 )
 
 
@@ -48,8 +49,8 @@ def costs(n: int = 1, employee_penalty: float = 0.0, drafted: float = 1.0,
           border: float = 0.1, abroad: float = 0.3) -> np.ndarray:
     one = np.ones(n)
     return choice_costs(0.3 * one, drafted * one, 0.5 * one, 0.2 * one,
-                        employee_penalty * one, border * one, 0.4 * one, hide_barrier=0.1,
-                        abroad_barrier=abroad * one)
+                        employee_penalty * one, (abroad * one, border * one), 0.4 * one,
+                        hide_barrier=0.1)
 
 
 def test_choice_costs_formula() -> None:
@@ -58,6 +59,32 @@ def test_choice_costs_formula() -> None:
     np.testing.assert_allclose(c, [0.3, 0.1 + 0.2 * caught, 0.3 + 0.1 * caught])
     assert costs(drafted=0.0)[0, STAY] == 0.0   # not called: staying costs nothing
     assert costs(employee_penalty=0.2)[0, HIDE] == pytest.approx(c[HIDE] + 0.2)
+
+
+def test_the_war_at_home_weighs_on_staying_and_hiding_not_on_flight() -> None:
+    one = np.ones(1)
+    base = costs()[0]
+    war = choice_costs(0.3 * one, one, 0.5 * one, 0.2 * one, 0 * one, (0.3 * one, 0.1 * one),
+                       0.4 * one, hide_barrier=0.1, war_at_home=0.05 * one)[0]
+    np.testing.assert_allclose(war - base, [0.05, 0.05, 0.0])
+
+
+def test_under_a_ban_a_man_takes_the_cheaper_of_the_official_and_the_smuggled_way() -> None:
+    checkpoint, caught = np.array([0.1, 0.1, 0.1]), np.array([0.6, 0.6, 0.6])
+    ban = np.array([False, True, True])
+    smuggling = np.array([0.1, 0.1, 2.0])  # the third smuggler is too dear
+    barrier, stop = way_out(0.22, checkpoint, ban, np.full(3, 0.25), np.full(3, 0.3),
+                            smuggling, np.full(3, 0.3), caught)
+    # no ban: the open crossing; ban: smuggled 0.32 + 0.3 * 0.4 * 0.6 beats 0.47 + 0.4 * 0.6
+    np.testing.assert_allclose(barrier, [0.22, 0.32, 0.47])
+    np.testing.assert_allclose(stop, [0.1, 0.3 * 0.4, 0.4])
+
+
+def test_harsher_checkpoints_raise_the_smuggled_risk_too() -> None:
+    low, high = (way_out(0.22, np.array([c]), np.array([True]), np.array([0.25]),
+                         np.array([0.3]), np.array([0.1]), np.array([0.3]),
+                         np.array([0.6]))[1][0] for c in (0.1, 0.5))
+    assert high > low > 0
 
 
 def test_logit_choice_picks_the_cheapest_as_noise_vanishes() -> None:
@@ -119,19 +146,22 @@ def test_draft_pressure_and_reconsider_rate() -> None:
 
 PARAMS = EvasionParams(consider_rate=0.0005, pressure_weight=200.0, service_cost=0.4,
                        hide_barrier=0.3, abroad_barrier=0.22, horizon_days=365.0,
-                       hiding_detection=0.3, noise=0.03, hide_to_abroad_rate=0.002)
+                       hiding_detection=0.3, noise=0.03, hide_to_abroad_rate=0.002,
+                       home_hardship=0.0)
 # severity of the faction's sanctions: desertion, shirking, code, evasion
 SEVERITY = np.array([[0.9, 0.1, 0.2, 0.4]])
 
 
 def one_man(deserter: bool = False, pressure: float = 0.0, employee: bool = True,
-            ban: bool = True) -> np.ndarray:
+            ban: bool = True, smuggling: float = 10.0) -> np.ndarray:
+    """(``smuggling`` 10: no smuggler worth paying, unless a test sets a price.)"""
     return hiding_costs(
         commitment=np.array([0.5]), risk_aversion=np.array([0.5]),
         deserter=np.array([deserter]), severity=SEVERITY,
         sanctioned_employee=np.array([employee]), employee_severity=0.2,
         danger=np.array([1.0]), travel_ban=np.array([ban]), checkpoint=np.array([0.1]),
         ban_checkpoint=np.array([0.3]), ban_barrier=np.array([0.25]),
+        smuggling=np.array([smuggling]), smuggling_interception=np.array([0.3]),
         drafted=np.array([1.0]), pressure=pressure, params=PARAMS)[0]
 
 

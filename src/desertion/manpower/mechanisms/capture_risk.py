@@ -25,9 +25,12 @@ def capture_probability(enforcers: np.ndarray, leaving: np.ndarray, k: float,
 
 
 def enforcers_per_unit(members: np.ndarray, watchers: np.ndarray,
-                       military_police_share: np.ndarray) -> np.ndarray:
-    """Officers and commissars plus the unit's share of the military police."""
-    return watchers + military_police_share * members
+                       military_police_share: np.ndarray, recent_exits: np.ndarray | float = 0.0,
+                       alert_weight: float = 0.0) -> np.ndarray:
+    """Officers and commissars, the unit's share of the military police, and the extra watch
+    a unit draws after men leave it (``alert_weight`` per recent exit): the watch goes where
+    the leavers are, so a unit bleeds instead of emptying in a day."""
+    return watchers + military_police_share * members + alert_weight * recent_exits
 
 
 def preparing_to_leave(push: np.ndarray, lowest_barrier: np.ndarray, threshold: np.ndarray

@@ -21,8 +21,19 @@ def tie_exit_share(ties: np.ndarray, tie_exit_day: np.ndarray, today: int, memor
 
 
 def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *,
-              unit_weight: float, tie_weight: float) -> np.ndarray:
-    return unit_weight * unit_recent_exits_per_member + tie_weight * tie_share
+              unit_weight: float, tie_weight: float, unit_cap: float = np.inf) -> np.ndarray:
+    """The push a man feels from recent exits: from his unit (``unit_weight`` per recent
+    exit per member at first, saturating at ``unit_cap``) and from his ties."""
+    return unit_pull(unit_recent_exits_per_member, unit_weight, unit_cap) + \
+        tie_weight * tie_share
+
+
+def unit_pull(exits_per_member: np.ndarray, weight: float, cap: float) -> np.ndarray:
+    """``cap * (1 - exp(-weight * x / cap))``: ``weight * x`` while few have left, never
+    above ``cap`` however many do (an infinite cap keeps it linear)."""
+    if not np.isfinite(cap):
+        return weight * exits_per_member
+    return cap * -np.expm1(-weight * exits_per_member / cap)
 
 
 def emboldened_risk(risk: np.ndarray, contagion: np.ndarray, discount: float) -> np.ndarray:
