@@ -52,6 +52,7 @@ def full_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                         ("prison", ["--set", "factions.isis.sanctions.desertion=prison"])):
         result = runner.invoke(cli.app, ["run", "isis-2014", "--scale", "0.2", "--out",
                                          str(outs[name]), "--no-progress", "--no-plot",
+                                                  "--no-report",
                                          *extra], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     return outs
@@ -79,7 +80,7 @@ def test_show_applies_settings() -> None:
 def test_run_writes_tables_metadata_and_plot(short_run: tuple[Path, str]) -> None:
     out, stdout = short_run
     assert {p.name for p in out.iterdir()} == {"timeseries.parquet", "events.parquet",
-                                               "run.json", "plot.png"}
+                                               "run.json", "plot.png", "report.html"}
     meta = json.loads((out / "run.json").read_text())
     assert {"scenario", "seed", "version", "wall_time_s"} <= set(meta)
     assert meta["seed"] == 20141228 and meta["scenario"]["scale"] == 0.05
@@ -99,7 +100,7 @@ def test_run_writes_tables_metadata_and_plot(short_run: tuple[Path, str]) -> Non
 def test_run_seed_option(tmp_path: Path) -> None:
     out = tmp_path / "seeded"
     result = invoke("run", "isis-2014", "--scale", "0.02", "--until", "2014-06-10",
-                    "--seed", "5", "--out", out, "--no-progress", "--no-plot")
+                    "--seed", "5", "--out", out, "--no-progress", "--no-plot", "--no-report")
     assert result.exit_code == 0
     assert json.loads((out / "run.json").read_text())["seed"] == 5
     assert not (out / "plot.png").exists()

@@ -81,14 +81,16 @@ def test_bad_out_is_refused_before_the_run(out: str, fragment: str, tmp_path: Pa
 
 def test_rerun_replaces_its_own_result_but_not_another_runs(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert invoke("run", *SHORT, "--no-plot", "--out", out).exit_code == 0
+    assert invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out).exit_code == 0
     first = json.loads((out / "run.json").read_text())
     assert first["format"] == "desertion.run/1"
-    assert invoke("run", *SHORT, "--no-plot", "--out", out).exit_code == 0  # the same run
-    other = invoke("run", *SHORT, "--no-plot", "--seed", "3", "--out", out)
+    assert invoke("run", *SHORT, "--no-plot",
+                  "--no-report", "--out", out).exit_code == 0  # the same run
+    other = invoke("run", *SHORT, "--no-plot", "--no-report", "--seed", "3", "--out", out)
     assert other.exit_code == 2 and "holds the result of a different run" in other.stderr
     assert json.loads((out / "run.json").read_text())["seed"] == first["seed"]
-    forced = invoke("run", *SHORT, "--no-plot", "--seed", "3", "--out", out, "--force")
+    forced = invoke("run", *SHORT, "--no-plot",
+                    "--no-report", "--seed", "3", "--out", out, "--force")
     assert forced.exit_code == 0
     assert json.loads((out / "run.json").read_text())["seed"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
@@ -96,9 +98,9 @@ def test_rerun_replaces_its_own_result_but_not_another_runs(tmp_path: Path) -> N
 
 def test_a_result_holding_a_users_file_is_never_replaced(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert invoke("run", *SHORT, "--no-plot", "--out", out).exit_code == 0
+    assert invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out).exit_code == 0
     (out / "analysis.ipynb").write_text("{}")
-    result = invoke("run", *SHORT, "--no-plot", "--out", out, "--force")
+    result = invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out, "--force")
     assert result.exit_code == 2 and "analysis.ipynb" in result.stderr
     assert (out / "analysis.ipynb").read_text() == "{}"
 
@@ -111,7 +113,7 @@ def test_default_folders_are_safe_and_one_per_distinct_run(tmp_path: Path,
                 ["--until", "2014-06-04"], ["--set", 'name="../../escaped"'],
                 ["--set", f'name="{"x" * 300}"']]
     for extra in variants:
-        result = invoke("run", *SHORT, "--no-plot", *extra)
+        result = invoke("run", *SHORT, "--no-plot", "--no-report", *extra)
         assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]  # nothing escaped
     folders = sorted((tmp_path / "runs").iterdir())
@@ -123,7 +125,8 @@ def test_default_folders_are_safe_and_one_per_distinct_run(tmp_path: Path,
 def test_result_folders_follow_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        assert invoke("run", *SHORT, "--no-plot", "--out", tmp_path / "run").exit_code == 0
+        assert invoke("run", *SHORT, "--no-plot",
+                      "--no-report", "--out", tmp_path / "run").exit_code == 0
     finally:
         os.umask(old)
     assert ((tmp_path / "run").stat().st_mode & 0o777) == 0o755
@@ -158,13 +161,13 @@ def test_markup_in_user_text_is_printed_literally(tmp_path: Path,
 def test_ctrl_c_writes_nothing_and_says_so(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "run"
-    assert invoke("run", *SHORT, "--no-plot", "--out", out).exit_code == 0
+    assert invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out).exit_code == 0
     before = tree(tmp_path)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
     monkeypatch.setattr(cli, "_simulate", interrupted)
-    result = invoke("run", *SHORT, "--no-plot", "--out", out)
+    result = invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out)
     assert result.exit_code == 130
     assert "interrupted: nothing was written" in result.stderr and str(out) in result.stderr
     assert tree(tmp_path) == before
@@ -180,7 +183,20 @@ def test_a_failing_plot_costs_the_plot_not_the_run(tmp_path: Path,
     assert result.exit_code == 0
     assert "plot.png not drawn (RuntimeError: no fonts)" in result.stderr
     assert {p.name for p in (tmp_path / "run").iterdir()} == {
-        "run.json", "timeseries.parquet", "events.parquet"}
+        "run.json", "timeseries.parquet", "events.parquet", "report.html"}
+
+
+def test_a_failing_report_costs_the_report_not_the_run(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_report(*args: object) -> None:
+        raise ValueError("no plotly")
+    model = cli.model_for("isis-2014")
+    monkeypatch.setattr(model, "report", broken_report)
+    result = invoke("run", *SHORT, "--out", tmp_path / "run")
+    assert result.exit_code == 0
+    assert "report.html not written (ValueError: no plotly)" in result.stderr
+    assert {p.name for p in (tmp_path / "run").iterdir()} == {
+        "run.json", "timeseries.parquet", "events.parquet", "plot.png"}
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -189,7 +205,8 @@ def test_a_failing_plot_costs_the_plot_not_the_run(tmp_path: Path,
 def september_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("targets") / "run"
     result = runner.invoke(cli.app, ["run", "isis-2014", "--scale", "0.01", "--until",
-                                     "2014-09-11", "--no-progress", "--no-plot", "--out",
+                                     "2014-09-11", "--no-progress", "--no-plot",
+                                         "--no-report", "--out",
                                      str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
@@ -236,7 +253,7 @@ def test_targets_csv_refuses_what_it_did_not_write(september_run: Path, tmp_path
 
 def test_targets_says_why_nothing_applies(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert invoke("run", *SHORT, "--no-plot", "--out", out).exit_code == 0
+    assert invoke("run", *SHORT, "--no-plot", "--no-report", "--out", out).exit_code == 0
     result = invoke("targets", out)
     assert result.exit_code == 0
     assert "no documented figure of targets.csv applies to this run" in result.stderr

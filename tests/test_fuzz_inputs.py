@@ -109,7 +109,7 @@ def snapshot(folder: Path, skip: Path) -> dict[str, bytes]:
 def earlier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A result of the valid scenario, which no later command may change."""
     out = tmp_path_factory.mktemp("fuzz") / "earlier"
-    result = runner.invoke(cli.app, ["run", str(VALID), "--no-progress", "--no-plot",
+    result = runner.invoke(cli.app, ["run", str(VALID), "--no-progress", "--no-plot", "--no-report",
                                      "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
@@ -154,6 +154,7 @@ def test_run_refuses_or_runs(content: bytes, earlier: Path) -> None:
         source.write_bytes(content)
         before = snapshot(scratch, out)
         result = runner.invoke(cli.app, ["run", str(source), "--no-progress", "--no-plot",
+                                                    "--no-report",
                                          "--out", str(out)])
         check_refusal_or_success(result, source, out)
         assert snapshot(scratch, out) == before

@@ -133,7 +133,7 @@ def test_a_run_folder_is_not_taken_for_a_validation(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     made = runner.invoke(cli.app, ["run", "isis-2014", "--scale", "0.01", "--until",
                                    "2014-06-05", "--out", str(run_dir), "--no-progress",
-                                   "--no-plot"], catch_exceptions=False)
+                                   "--no-plot", "--no-report"], catch_exceptions=False)
     assert made.exit_code == 0, made.output
     result = invoke("--patterns", "9", "--out", run_dir, *TINY)
     assert result.exit_code == 2

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from desertion.engine.errors import InputError
 from desertion.engine.output import (
+    REPORT_FILE,
     ResultFolder,
     default_run_folder,
     run_identity,
@@ -31,7 +32,7 @@ from desertion.engine.output import (
 )
 from desertion.engine.overrides import OverrideError
 from desertion.engine.results import RunResult
-from desertion.models import Model, broken_models, model_for, models
+from desertion.models import Model, broken_models, model_for, model_named, models
 
 MAX_SEED = 2**63 - 1
 """Seeds are stored as 64-bit signed integers (Parquet, NumPy)."""
@@ -133,6 +134,15 @@ def _draw_plot(spec: Model, result: RunResult) -> dict[str, bytes]:
         return {}
 
 
+def _draw_report(spec: Model, result: RunResult) -> dict[str, bytes]:
+    """report.html's bytes, drawn like the plot: a report that fails costs itself only."""
+    try:
+        return {REPORT_FILE: spec.report(result).encode("utf-8")}
+    except Exception as exc:  # the results matter more than their report
+        _warn(f"{REPORT_FILE} not written ({type(exc).__name__}: {exc}); the tables are saved")
+        return {}
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="a shipped scenario's name or a TOML file")],
@@ -150,9 +160,11 @@ def run(
     set_: Annotated[list[str], typer.Option("--set", help="override a parameter: "
                                             "dotted.key=value (repeatable)")] = [],  # noqa: B006
     plot: Annotated[bool, typer.Option(help="write plot.png")] = True,
+    report: Annotated[bool, typer.Option(help=f"write {REPORT_FILE} (interactive charts, "
+                                         "opens with no network)")] = True,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
-    """Run a scenario; write Parquet tables, run.json and a plot; print a summary."""
+    """Run a scenario; write Parquet tables, run.json, a plot and a report; print a summary."""
     spec, resolved = load(scenario, set_, scale, until)
     seed = _check_seed(resolved.seed if seed is None else seed)
     folder = _claim_output(out, spec, resolved, seed, force)
@@ -160,7 +172,8 @@ def run(
         _warn(warning)
     try:
         result = _simulate(spec, resolved, seed, progress)
-        extra = _draw_plot(spec, result) if plot else {}
+        extra = (_draw_plot(spec, result) if plot else {}) | (
+            _draw_report(spec, result) if report else {})
         result.save_into(folder, extra_files=extra)
     except KeyboardInterrupt:
         folder.abandon()
@@ -247,6 +260,42 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
         except InputError as exc:
             _fail(str(exc))
         console.print(f"wrote {escape(str(csv))}", highlight=False)
+
+
+@app.command("report")
+def report_command(
+        run_dir: Annotated[Path, typer.Argument(help="a folder written by `run`")],
+        out: Annotated[Path | None, typer.Option(help=f"the HTML file (default: RUN_DIR/"
+                                                 f"{REPORT_FILE}); only a report of this "
+                                                 "tool's is replaced")] = None) -> None:
+    """Write a run's self-contained HTML report: interactive charts, its calendar and, for
+    the manpower model, the documented targets."""
+    from desertion.report.html import GENERATOR
+
+    try:
+        result = RunResult.load(run_dir)
+        spec = model_named(str(result.meta.get("model", "manpower")))
+    except InputError as exc:
+        _fail(str(exc))
+    try:
+        page = spec.report(result)
+    except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
+        _fail(f"{run_dir / 'run.json'}: cannot be reported ({type(exc).__name__}: {exc})")
+    target = out if out is not None else run_dir / REPORT_FILE
+    try:
+        write_file_safely(target, lambda tmp: tmp.write_text(page, encoding="utf-8"),
+                          option="--out", ours=lambda path: GENERATOR in _head(path))
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {escape(str(target))} ({len(page) / 1e6:.1f} MB)", highlight=False)
+
+
+def _head(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.read(300)
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _first_line(path: Path) -> str:

@@ -195,6 +195,9 @@ class ToyModel(Model):
     def plot(self, result: RunResult, path: Path) -> Path:
         return path
 
+    def report(self, result: RunResult) -> str:
+        return "<!DOCTYPE html><html><body>toy</body></html>"
+
     def summary_tables(self, result: RunResult) -> list[Any]:
         return []
 

@@ -49,6 +49,11 @@ class CivilViolenceModel(Model):
 
         return plot_run(result, path)
 
+    def report(self, result: RunResult) -> str:
+        from desertion.report.civil_violence import report_html  # plotly only when reporting
+
+        return report_html(result)
+
     def summary_tables(self, result: RunResult) -> list[Any]:
         from desertion.report.civil_violence import summary_tables
 

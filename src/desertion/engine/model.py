@@ -98,6 +98,10 @@ class Model(ABC):
         """Draw the run's figure into ``path``."""
 
     @abstractmethod
+    def report(self, result: RunResult) -> str:
+        """The run's self-contained HTML report."""
+
+    @abstractmethod
     def summary_tables(self, result: RunResult) -> list[Any]:
         """rich renderables summarising a run."""
 

@@ -41,6 +41,11 @@ class ManpowerModel(Model):
 
         return plot_run(result, path)
 
+    def report(self, result: RunResult) -> str:
+        from desertion.report.manpower_report import report_html  # plotly only when reporting
+
+        return report_html(result)
+
     def summary_tables(self, result: RunResult) -> list[Any]:
         from desertion.report.manpower_tables import end_states_table, flows_table, strength_table
 

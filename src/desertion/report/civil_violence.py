@@ -75,3 +75,39 @@ def outbursts_table(run: RunResult) -> Table:
 
 def summary_tables(run: RunResult) -> list[Table]:
     return [outcomes_table(run), outbursts_table(run)]
+
+
+def report_html(run: RunResult) -> str:
+    """The HTML report: the parameters, quiet/active/jailed over the steps (interactive),
+    outcomes and outbursts."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from desertion.report.html import page
+
+    counts = counts_by_step(run)
+    fig = go.Figure([go.Scatter(x=counts.index, y=counts[s], name=s, mode="lines",
+                                line={"color": _PLOTLY_COLOURS[s], "width": 1})
+                     for s in STATES])
+    fig.add_hline(y=OUTBURST_FRACTION * int(run.meta["n_citizens"]),
+                  line={"color": _PLOTLY_COLOURS["active"], "dash": "dot"},
+                  annotation_text=f"outburst threshold ({OUTBURST_FRACTION:.0%} active)")
+    fig.update_layout(height=420, xaxis_title="step", yaxis_title="citizens",
+                      yaxis_tickformat=",", hovermode="x unified")
+    sc = run.meta["scenario"]
+    summary = [("scenario", sc["name"]), ("seed", str(run.meta["seed"])),
+               ("grid", f"{sc['width']} x {sc['height']}"),
+               ("legitimacy", str(sc["legitimacy"])), ("cop density", str(sc["cop_density"])),
+               ("arrest rule", str(sc["arrest_rule"])), ("activation", str(sc["activation"])),
+               ("package version", str(run.meta.get("version")))]
+    values = pd.DataFrame({"outcome": list(outcomes(run)),
+                           "value": [float(v) for v in outcomes(run).values()]})
+    bursts = outburst_table(run)
+    return page(f"{sc['name']}: seed {run.meta['seed']}", summary, [
+        ("Citizens by state", fig, "one run, one seed"),
+        ("Outcomes", values, ""),
+        (f"Outbursts (>= {OUTBURST_FRACTION:.0%} of citizens active): {len(bursts)}",
+         bursts.nlargest(_MAX_OUTBURST_ROWS, "peak").sort_values("start"), "")])
+
+
+_PLOTLY_COLOURS = {"quiet": "#1f77b4", "active": "#d62728", "jailed": "#7f7f7f"}  # = _COLOURS

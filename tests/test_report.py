@@ -1,0 +1,87 @@
+"""The HTML report (issue 12, part): written with a run or by `desertion report`, opens with
+no network, holds every chart, replaces only its own file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from desertion import cli
+
+runner = CliRunner()
+# what a browser would fetch: a script or stylesheet by URL, a CSS import or url(), a font
+EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*["']?(?:https?:)?//"""
+                      r"""|@import|url\(\s*["']?(?:https?:)?//""", re.I)
+
+
+def invoke(*args: str | Path):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def manpower_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "syria"
+    result = invoke("run", "syria-2014", "--scale", "0.01", "--until", "2014-10-31",
+                    "--set", "factions.saa.pay=0.8", "--out", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_run_writes_its_report_listed_as_its_own(manpower_run: Path) -> None:
+    page = (manpower_run / "report.html").read_text(encoding="utf-8")
+    assert "report.html" in (manpower_run / "run.json").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    # every chart, with plotly's JavaScript embedded once
+    assert page.count('class="plotly-graph-div"') == 4
+    assert page.count("* plotly.js v") == 1
+    for heading in ("Strength", "Attempts to leave", "Executions of own men",
+                    "Men out of reach", "Calendar", "Targets (targets.csv)"):
+        assert f"<h2>{heading}" in page
+
+
+def test_the_report_opens_with_no_network(manpower_run: Path) -> None:
+    page = (manpower_run / "report.html").read_text(encoding="utf-8")
+    assert not EXTERNAL.search(page)
+    assert EXTERNAL.search('<script src="https://cdn.plot.ly/plotly.js">')  # the probe works
+
+
+def test_the_report_says_what_was_run_and_changed(manpower_run: Path) -> None:
+    page = (manpower_run / "report.html").read_text(encoding="utf-8")
+    assert "factions[1].pay: 1.0 -&gt; 0.8" in page
+    assert "stop: None -&gt; 2014-10-31" in page
+    assert "one run: a single seed" in page
+    assert "isis_strength" in page  # the targets table (11 September: inside the run)
+
+
+def test_report_command_replaces_its_own_but_not_a_users_file(manpower_run: Path,
+                                                              tmp_path: Path) -> None:
+    (manpower_run / "report.html").write_text("<!DOCTYPE html><html>"
+                                              "<meta name='generator' content='desertion'>")
+    assert invoke("report", manpower_run).exit_code == 0
+    assert (manpower_run / "report.html").stat().st_size > 1_000_000
+    mine = tmp_path / "notes.html"
+    mine.write_text("my notes")
+    result = invoke("report", manpower_run, "--out", mine)
+    assert result.exit_code == 2 and mine.read_text() == "my notes"
+    # and the run folder, report included, is still this run's: running it again replaces it
+    again = invoke("run", "syria-2014", "--scale", "0.01", "--until", "2014-10-31", "--set",
+                   "factions.saa.pay=0.8", "--out", manpower_run, "--no-progress",
+                   "--no-report")
+    assert again.exit_code == 0, again.output
+    assert not (manpower_run / "report.html").exists()
+
+
+def test_civil_violence_has_a_report_too(tmp_path: Path) -> None:
+    out = tmp_path / "cv"
+    assert invoke("run", "civil-violence", "--out", out, "--no-progress").exit_code == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="plotly-graph-div"') == 1 and not EXTERNAL.search(page)
+
+
+def test_report_of_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None:
+    result = invoke("report", tmp_path)
+    assert result.exit_code == 2
+    assert not (tmp_path / "report.html").exists()
