@@ -85,3 +85,48 @@ def test_report_of_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None
     result = invoke("report", tmp_path)
     assert result.exit_code == 2
     assert not (tmp_path / "report.html").exists()
+
+
+# --- compare and export ----------------------------------------------------------------------
+
+def test_compare_lists_every_figure_with_differences(manpower_run: Path, tmp_path: Path
+                                                     ) -> None:
+    other = tmp_path / "base"
+    assert invoke("run", "syria-2014", "--scale", "0.01", "--until", "2014-10-31", "--out",
+                  other, "--no-progress", "--no-plot", "--no-report").exit_code == 0
+    table = tmp_path / "diff.csv"
+    result = invoke("compare", other, manpower_run, "--csv", table)
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    from desertion.engine.results import RunResult
+    from desertion.manpower.outcomes import outcomes
+
+    diff = pd.read_csv(table).set_index("outcome")
+    a, b = (outcomes(RunResult.load(d)) for d in (other, manpower_run))
+    assert list(diff.index) == list(a)
+    name = "strength_end_saa"
+    assert diff.loc[name, "B - A"] == pytest.approx(b[name] - a[name])
+    assert diff.loc[name, "B / A"] == pytest.approx(b[name] / a[name])
+    assert b[name] != a[name]  # the pay cut of the fixture's run shows
+
+
+def test_compare_refuses_runs_of_two_models(manpower_run: Path, tmp_path: Path) -> None:
+    cv = tmp_path / "cv"
+    assert invoke("run", "civil-violence", "--out", cv, "--no-progress", "--no-plot",
+                  "--no-report").exit_code == 0
+    result = invoke("compare", manpower_run, cv)
+    assert result.exit_code == 2 and "compare runs of one model" in result.output
+
+
+def test_export_writes_the_tables_as_csv_inside_the_run(manpower_run: Path) -> None:
+    import pandas as pd
+
+    from desertion.engine.results import RunResult
+
+    assert invoke("export", manpower_run, "--csv").exit_code == 0
+    run = RunResult.load(manpower_run)
+    events = pd.read_csv(manpower_run / "events.csv")
+    assert len(events) == len(run.events)
+    assert events["count"].sum() == pytest.approx(run.events["count"].sum())
+    assert invoke("export", manpower_run).exit_code == 2  # no format chosen

@@ -290,6 +290,68 @@ def report_command(
     console.print(f"wrote {escape(str(target))} ({len(page) / 1e6:.1f} MB)", highlight=False)
 
 
+@app.command()
+def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run` (A)")],
+            run_b: Annotated[Path, typer.Argument(help="another, of the same model (B)")],
+            csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")
+                           ] = None) -> None:
+    """Every summary figure of two runs, with B - A and B / A."""
+    from desertion.report.compare import compare_runs
+
+    try:
+        a, b = RunResult.load(run_a), RunResult.load(run_b)
+        model_a, model_b = (str(r.meta.get("model", "manpower")) for r in (a, b))
+        if model_a != model_b:
+            _fail(f"{run_b}: a {model_b} run; {run_a} is a {model_a} run: compare runs of "
+                  "one model")
+        table = compare_runs(model_named(model_a), a, b)
+    except InputError as exc:
+        _fail(str(exc))
+    out = Table(title=f"A = {run_a} (seed {a.meta['seed']}), B = {run_b} "
+                f"(seed {b.meta['seed']})")
+    for column in table.columns:
+        out.add_column(column, justify="left" if column == "outcome" else "right")
+    for row in table.itertuples(index=False):
+        out.add_row(row[0], *(_number(v) for v in row[1:]))
+    console.print(out)
+    if csv is not None:
+        header = ",".join(table.columns)
+        try:
+            write_file_safely(csv, lambda tmp: table.to_csv(tmp, index=False), option="--csv",
+                              ours=lambda path: _first_line(path) == header)
+        except InputError as exc:
+            _fail(str(exc))
+        console.print(f"wrote {escape(str(csv))}", highlight=False)
+
+
+@app.command()
+def export(run_dir: Annotated[Path, typer.Argument(help="a folder written by `run`")],
+           csv: Annotated[bool, typer.Option("--csv", help="the daily tables as CSV "
+                                             "(timeseries.csv, events.csv) in RUN_DIR")
+                          ] = False) -> None:
+    """Write a run's tables in another format, beside the Parquet files (CSV for
+    spreadsheets)."""
+    if not csv:
+        _fail("choose a format: --csv")
+    try:
+        result = RunResult.load(run_dir)
+        for name, frame in (("timeseries", result.timeseries), ("events", result.events)):
+            header = ",".join(map(str, frame.columns))
+            write_file_safely(run_dir / f"{name}.csv",
+                              lambda tmp, frame=frame: frame.to_csv(tmp, index=False),
+                              option="RUN_DIR", ours=lambda path, h=header: _first_line(path) == h)
+            console.print(f"wrote {escape(str(run_dir / f'{name}.csv'))} ({len(frame):,} rows)",
+                          highlight=False)
+    except InputError as exc:
+        _fail(str(exc))
+
+
+def _number(value: float) -> str:
+    if value != value:  # NaN: an outcome one run has not, or a ratio to zero
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
 def _head(path: Path) -> str:
     try:
         with path.open(encoding="utf-8") as fh:

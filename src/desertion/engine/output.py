@@ -85,13 +85,15 @@ def read_run_json(folder: Path) -> dict[str, Any] | None:
 
 REPORT_FILE = "report.html"
 """A run's report, written with the run or later by ``desertion report``: the tool's own."""
+EXPORT_FILES = frozenset({"timeseries.csv", "events.csv"})
+"""The tables as CSV, written later by ``desertion export``: the tool's own too."""
 
 
 def _own_files(meta: dict[str, Any]) -> frozenset[str]:
     files = meta.get("files")
     if isinstance(files, list) and all(isinstance(f, str) for f in files):
-        return frozenset(files) | {RUN_FILE, REPORT_FILE}
-    return LEGACY_RUN_FILES | {REPORT_FILE}
+        return frozenset(files) | {RUN_FILE, REPORT_FILE} | EXPORT_FILES
+    return LEGACY_RUN_FILES | {REPORT_FILE} | EXPORT_FILES
 
 
 def foreign_entries(folder: Path, meta: dict[str, Any]) -> list[str]:
