@@ -130,3 +130,60 @@ def test_export_writes_the_tables_as_csv_inside_the_run(manpower_run: Path) -> N
     assert len(events) == len(run.events)
     assert events["count"].sum() == pytest.approx(run.events["count"].sum())
     assert invoke("export", manpower_run).exit_code == 2  # no format chosen
+
+
+# --- the report of an experiment's results folder ---------------------------------------------
+
+SWEEP = """
+name = "policy"
+description = "execution or prison"
+root_seed = 5
+replications = 3
+out = "{out}"
+outcomes = ["deserted_isis", "strength_end_isis"]
+series = ["timeseries"]
+[base]
+scenario = "isis-2014"
+until = "2014-07-31"
+[base.set]
+scale = 0.02
+[design]
+kind = "grid"
+[parameters]
+"factions.isis.sanctions.desertion" = ["execution", "prison"]
+"""
+
+
+def test_report_of_a_sweep(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    spec = tmp_path / "policy.toml"
+    spec.write_text(SWEEP.format(out=out.as_posix()))
+    assert invoke("sweep", spec, "--no-progress", "--workers", "0").exit_code == 0
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert not EXTERNAL.search(page)
+    for heading in ("Outcome distributions", "Outcomes against each varied parameter",
+                    "Strength over time, by design point", "Failed runs"):
+        assert f"<h2>{heading}" in page
+    assert "6 finished, 0 failed, 6 planned (2 points x 3 replications)" in page
+    assert "policy: execution or prison" in page
+    assert page.count('class="plotly-graph-div"') == 3
+    # the folder is still the sweep's: running it again resumes (nothing to do)
+    again = invoke("sweep", spec, "--no-progress", "--workers", "0")
+    assert again.exit_code == 0 and "skipped 6" in again.output
+
+
+def test_sensitivity_error_bars_never_cross_zero_and_thin_samples_are_named() -> None:
+    import pandas as pd
+
+    from desertion.report.sweep_report import _sensitivity
+
+    table = pd.DataFrame({"outcome": ["y", "y"], "parameter": ["a", "b"],
+                          "mu_star": [0.1, 2.0], "mu_star_conf": [0.5, 0.3]})
+    _, fig, note = _sensitivity(table, n_runs=12)
+    bars = fig.data[0].error_y
+    assert list(bars.arrayminus) == [0.1, 0.3]  # down to zero at most, not to -0.4
+    assert list(bars.array) == [0.5, 0.3]
+    assert "too thin a sample" in note
+    assert "too thin" not in _sensitivity(table, n_runs=200)[2]

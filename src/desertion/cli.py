@@ -268,19 +268,15 @@ def report_command(
         out: Annotated[Path | None, typer.Option(help=f"the HTML file (default: RUN_DIR/"
                                                  f"{REPORT_FILE}); only a report of this "
                                                  "tool's is replaced")] = None) -> None:
-    """Write a run's self-contained HTML report: interactive charts, its calendar and, for
-    the manpower model, the documented targets."""
+    """Write the self-contained HTML report of a run (interactive charts, its calendar and,
+    for the manpower model, the documented targets) or of an experiment's results folder
+    (distributions, outcomes against parameters, bands, sensitivity, failed runs)."""
     from desertion.report.html import GENERATOR
 
-    try:
-        result = RunResult.load(run_dir)
-        spec = model_named(str(result.meta.get("model", "manpower")))
-    except InputError as exc:
-        _fail(str(exc))
-    try:
-        page = spec.report(result)
-    except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
-        _fail(f"{run_dir / 'run.json'}: cannot be reported ({type(exc).__name__}: {exc})")
+    if (run_dir / "manifest.json").is_file():
+        page = _sweep_page(run_dir)
+    else:
+        page = _run_page(run_dir)
     target = out if out is not None else run_dir / REPORT_FILE
     try:
         write_file_safely(target, lambda tmp: tmp.write_text(page, encoding="utf-8"),
@@ -350,6 +346,28 @@ def _number(value: float) -> str:
     if value != value:  # NaN: an outcome one run has not, or a ratio to zero
         return "-"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def _run_page(run_dir: Path) -> str:
+    try:
+        result = RunResult.load(run_dir)
+        spec = model_named(str(result.meta.get("model", "manpower")))
+    except InputError as exc:
+        _fail(str(exc))
+    try:
+        return spec.report(result)
+    except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
+        _fail(f"{run_dir / 'run.json'}: cannot be reported ({type(exc).__name__}: {exc})")
+
+
+def _sweep_page(out: Path) -> str:
+    from desertion.report.sweep_report import sweep_report_html
+
+    try:
+        return sweep_report_html(out)
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        _fail(f"{out}: cannot be reported as an experiment's results "
+              f"({type(exc).__name__}: {exc})")
 
 
 def _head(path: Path) -> str:
