@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCENARIO ?= syria-2014
 OUT    ?= runs/$(SCENARIO)
 
-.PHONY: setup run test test-fast bench clean
+.PHONY: setup browser run test test-fast bench clean
 
 $(BIN)/desertion: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,21 @@ $(BIN)/desertion: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(BIN)/desertion
 
+# the dashboard's browser test drives Debian's chromium (as root, apt installs it; elsewhere
+# install it yourself, or the test is skipped outside CI)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	-command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -qq chromium >/dev/null || \
+	   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null))
+
 setup: $(BIN)/desertion
+browser: $(CHROMIUM)
 
 run: setup
 	$(BIN)/desertion run $(SCENARIO) --out $(OUT)
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q
 

@@ -321,6 +321,27 @@ def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run
 
 
 @app.command()
+def dashboard(port: Annotated[int, typer.Option(help="the port to listen on", min=1,
+                                                max=65535)] = 8501,
+              host: Annotated[str, typer.Option(help="the interface to listen on: this "
+                                                "machine only unless you say otherwise")
+                              ] = "127.0.0.1") -> None:
+    """Start the dashboard (a local web page): levers, ensembles, charts against a
+    baseline. Runs are written under runs/dashboard/ like CLI runs."""
+    import subprocess
+
+    app_file = Path(__file__).parent / "dashboard" / "app.py"
+    console.print(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)", highlight=False)
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.address",
+               host, "--server.port", str(port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    try:
+        raise typer.Exit(subprocess.call(command))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
 def export(run_dir: Annotated[Path, typer.Argument(help="a folder written by `run`")],
            csv: Annotated[bool, typer.Option("--csv", help="the daily tables as CSV "
                                              "(timeseries.csv, events.csv) in RUN_DIR")

@@ -1,0 +1,1 @@
+"""A local web dashboard (Streamlit) over the Python API: ``desertion dashboard``."""
