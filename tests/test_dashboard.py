@@ -94,3 +94,33 @@ def test_a_bad_upload_is_an_error_on_the_page_not_a_traceback(app) -> None:  # t
     app.sidebar.selectbox(key="scenario").set_value("upload a file").run()
     assert not app.exception
     assert any("upload" in i.value for i in app.info)
+
+
+def test_civil_violence_frames_agree_with_the_counts(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from desertion.civil_violence.analysis import counts_by_step
+    from desertion.dashboard.civil_violence import LABELS, run_with_frames
+
+    monkeypatch.chdir(tmp_path)
+    result, grids, steps = run_with_frames({"steps": 120, "legitimacy": 0.6}, seed=2,
+                                           frames=12)
+    counts = counts_by_step(result)
+    assert steps[0] == 0 and steps[-1] == 120 and len(grids) == len(steps)
+    for g, s in zip(grids, steps, strict=True):
+        shown = np.bincount(g.ravel(), minlength=len(LABELS))
+        assert [shown[1], shown[2], shown[3]] == [counts.loc[s, k] for k in
+                                                  ("quiet", "active", "jailed")]
+    assert len(list(Path("runs/dashboard").glob("*/run.json"))) == 1  # written as a CLI run
+
+
+def test_the_civil_violence_page_runs(app) -> None:  # type: ignore[no-untyped-def]
+    app.run()
+    app.sidebar.radio(key="model").set_value("civil violence (Epstein)").run()
+    assert not app.exception
+    app.sidebar.slider(key="cv:steps").set_value(100)
+    app.sidebar.button(key="cv:run").click().run()
+    assert not app.exception
+    counts, grids, steps = app.session_state["cv"]
+    assert steps[-1] == 100 and len(app.get("plotly_chart")) == 2

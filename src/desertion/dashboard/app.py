@@ -79,6 +79,11 @@ def strength_figure(bands: Any, baseline: Any | None) -> go.Figure:
 
 def main() -> None:
     st.set_page_config(page_title="desertion", layout="wide")
+    model = st.sidebar.radio("model", ["armed groups (manpower)", "civil violence (Epstein)"],
+                             key="model")
+    if model.startswith("civil"):
+        civil_violence_page()
+        return
     st.title("desertion: how armed groups keep or lose their fighters")
     data = scenario_data()
     if data is None:
@@ -137,6 +142,48 @@ def show_results() -> None:
     # a plain table: its numbers are text (a screen reader, a test), thousands separated
     st.table(table.map(lambda v: f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3g}"))
     st.code(last["command"], language="bash")
+
+
+def civil_violence_page() -> None:
+    """Epstein's Model I: the grid animated (quiet, active, jailed, cops), and the counts."""
+    from desertion.civil_violence.analysis import STATES, counts_by_step
+    from desertion.dashboard.civil_violence import LABELS, run_with_frames
+
+    st.title("civil violence (Epstein 2002, Model I)")
+    legitimacy = st.sidebar.slider("legitimacy", 0.0, 1.0, 0.8, key="cv:legitimacy")
+    cops = st.sidebar.slider("cop density", 0.0, 0.2, 0.074, step=0.002, key="cv:cops")
+    steps = st.sidebar.slider("steps", 50, 1000, 200, step=50, key="cv:steps")
+    seed = int(st.sidebar.number_input("seed", 0, 2**53 - 1, 0, key="cv:seed"))
+    if st.sidebar.button("run", type="primary", key="cv:run"):
+        with st.spinner("running"):
+            result, grids, at = run_with_frames(
+                {"legitimacy": legitimacy, "cop_density": cops, "steps": steps}, seed)
+        st.session_state["cv"] = (counts_by_step(result), grids, at)
+    if "cv" not in st.session_state:
+        st.info("set the levers and press run")
+        return
+    counts, grids, at = st.session_state["cv"]
+    colours = ["#ffffff", "#6baed6", "#d62728", "#555555", "#1f1f7a"]  # as LABELS
+    scale = [[i / 4, c] for i, c in enumerate(colours)]
+    heat = dict(zmin=0, zmax=4, colorscale=scale, showscale=False)
+    fig = go.Figure(go.Heatmap(z=grids[0], **heat),
+                    frames=[go.Frame(data=[go.Heatmap(z=g, **heat)], name=str(s))
+                            for g, s in zip(grids, at, strict=True)])
+    fig.update_layout(height=560, width=560, yaxis={"scaleanchor": "x"},
+                      title="white empty, blue quiet, red active, grey jailed, navy cop",
+                      updatemenus=[{"type": "buttons", "buttons": [
+                          {"label": "play", "method": "animate",
+                           "args": [None, {"frame": {"duration": 150}, "fromcurrent": True}]}]}],
+                      sliders=[{"steps": [{"label": str(s), "method": "animate",
+                                           "args": [[str(s)], {"mode": "immediate"}]}
+                                          for s in at], "currentvalue": {"prefix": "step "}}])
+    left, right = st.columns(2)
+    left.plotly_chart(fig, key="cv:grid")
+    series = go.Figure([go.Scatter(x=counts.index, y=counts[s], name=s,  # the grid's colours
+                                   line={"color": colours[LABELS.index(s)]}) for s in STATES])
+    series.update_layout(height=420, xaxis_title="step", yaxis_title="citizens")
+    right.plotly_chart(series, key="cv:counts")
+    right.write("last step: " + ", ".join(f"{s} {int(counts[s].iloc[-1]):,}" for s in STATES))
 
 
 main()

@@ -13,7 +13,7 @@ from desertion.engine.results import RunResult
 from desertion.engine.streams import spawn_seeds
 from desertion.manpower.codes import IN_RANKS_LABELS
 from desertion.manpower.model import simulate
-from desertion.manpower.scenario import Scenario, validate_scenario
+from desertion.manpower.scenario import validate_scenario
 
 RUNS = Path("runs") / "dashboard"
 
@@ -38,15 +38,16 @@ def run_ensemble(data: dict[str, Any], seed: int, scale: float, replications: in
         if progress is not None and progress(i, replications) is False:
             raise Cancelled
         result = simulate(scenario, seed=s)
-        _save(result, scenario, s, out)
+        save(result, "manpower", scenario, s, out)
         results.append(result)
     if progress is not None:
         progress(replications, replications)
     return results
 
 
-def _save(result: RunResult, scenario: Scenario, seed: int, out: Path) -> Path:
-    identity = run_identity("manpower", scenario.model_dump(mode="json"), seed)
+def save(result: RunResult, model: str, scenario: Any, seed: int, out: Path = RUNS) -> Path:
+    """The run written under ``out`` as ``desertion run`` writes it (its own folder)."""
+    identity = run_identity(model, scenario.model_dump(mode="json"), seed)
     folder = ResultFolder.claim(default_run_folder(out, scenario.name, seed, identity),
                                 identity)
     return result.save_into(folder)
