@@ -187,3 +187,17 @@ def test_sensitivity_error_bars_never_cross_zero_and_thin_samples_are_named() ->
     assert list(bars.array) == [0.5, 0.3]
     assert "too thin a sample" in note
     assert "too thin" not in _sensitivity(table, n_runs=200)[2]
+
+
+def test_compare_overlays_the_charts_and_export_writes_svg(manpower_run: Path,
+                                                           tmp_path: Path) -> None:
+    other = tmp_path / "base"
+    assert invoke("run", "syria-2014", "--scale", "0.01", "--until", "2014-10-31", "--out",
+                  other, "--no-progress", "--no-plot", "--no-report").exit_code == 0
+    page = tmp_path / "compare.html"
+    assert invoke("compare", other, manpower_run, "--html", page).exit_code == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.count('class="plotly-graph-div"') == 1 and not EXTERNAL.search(text)
+    assert "strength_end_saa" in text  # the table of differences below the charts
+    assert invoke("export", manpower_run, "--svg").exit_code == 0
+    assert "<svg" in (manpower_run / "plot.svg").read_text(encoding="utf-8")[:400]

@@ -290,9 +290,13 @@ def report_command(
 def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run` (A)")],
             run_b: Annotated[Path, typer.Argument(help="another, of the same model (B)")],
             csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")
-                           ] = None) -> None:
-    """Every summary figure of two runs, with B - A and B / A."""
-    from desertion.report.compare import compare_runs
+                           ] = None,
+            html: Annotated[Path | None, typer.Option(
+                help="also write a page with the two runs' charts overlaid (manpower)")
+                            ] = None) -> None:
+    """Every summary figure of two runs, with B - A and B / A (and their charts overlaid)."""
+    from desertion.report.compare import compare_html, compare_runs
+    from desertion.report.html import GENERATOR
 
     try:
         a, b = RunResult.load(run_a), RunResult.load(run_b)
@@ -318,6 +322,16 @@ def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run
         except InputError as exc:
             _fail(str(exc))
         console.print(f"wrote {escape(str(csv))}", highlight=False)
+    if html is not None:
+        if model_a != "manpower":
+            _fail(f"--html: overlaid charts are drawn for the manpower model, not {model_a}")
+        text = compare_html(a, b, table, (str(run_a), str(run_b)))
+        try:
+            write_file_safely(html, lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                              option="--html", ours=lambda path: GENERATOR in _head(path))
+        except InputError as exc:
+            _fail(str(exc))
+        console.print(f"wrote {escape(str(html))}", highlight=False)
 
 
 @app.command()
@@ -345,13 +359,22 @@ def dashboard(port: Annotated[int, typer.Option(help="the port to listen on", mi
 def export(run_dir: Annotated[Path, typer.Argument(help="a folder written by `run`")],
            csv: Annotated[bool, typer.Option("--csv", help="the daily tables as CSV "
                                              "(timeseries.csv, events.csv) in RUN_DIR")
-                          ] = False) -> None:
-    """Write a run's tables in another format, beside the Parquet files (CSV for
-    spreadsheets)."""
-    if not csv:
-        _fail("choose a format: --csv")
+                          ] = False,
+           svg: Annotated[bool, typer.Option("--svg", help="the run's figure as plot.svg "
+                                             "in RUN_DIR (for papers)")] = False) -> None:
+    """Write a run's tables or figure in another format, beside its files (CSV for
+    spreadsheets, SVG for papers)."""
+    if not (csv or svg):
+        _fail("choose a format: --csv or --svg")
     try:
         result = RunResult.load(run_dir)
+        if svg:
+            spec = model_named(str(result.meta.get("model", "manpower")))
+            write_file_safely(run_dir / "plot.svg", lambda tmp: _svg(spec, result, tmp),
+                              option="RUN_DIR", ours=lambda path: "<svg" in _head(path))
+            console.print(f"wrote {escape(str(run_dir / 'plot.svg'))}", highlight=False)
+        if not csv:
+            return
         for name, frame in (("timeseries", result.timeseries), ("events", result.events)):
             header = ",".join(map(str, frame.columns))
             write_file_safely(run_dir / f"{name}.csv",
@@ -361,6 +384,11 @@ def export(run_dir: Annotated[Path, typer.Argument(help="a folder written by `ru
                           highlight=False)
     except InputError as exc:
         _fail(str(exc))
+
+
+def _svg(spec: Model, result: RunResult, tmp: Path) -> None:
+    """The figure drawn as SVG into ``tmp`` (matplotlib picks the format by suffix)."""
+    spec.plot(result, tmp.with_suffix(".svg")).replace(tmp)
 
 
 def _number(value: float) -> str:

@@ -85,7 +85,7 @@ def read_run_json(folder: Path) -> dict[str, Any] | None:
 
 REPORT_FILE = "report.html"
 """A run's report, written with the run or later by ``desertion report``: the tool's own."""
-EXPORT_FILES = frozenset({"timeseries.csv", "events.csv"})
+EXPORT_FILES = frozenset({"timeseries.csv", "events.csv", "plot.svg"})
 """The tables as CSV, written later by ``desertion export``: the tool's own too."""
 
 
