@@ -122,5 +122,5 @@ def test_the_civil_violence_page_runs(app) -> None:  # type: ignore[no-untyped-d
     app.sidebar.slider(key="cv:steps").set_value(100)
     app.sidebar.button(key="cv:run").click().run()
     assert not app.exception
-    counts, grids, steps = app.session_state["cv"]
+    _, _, steps = app.session_state["cv"]
     assert steps[-1] == 100 and len(app.get("plotly_chart")) == 2
