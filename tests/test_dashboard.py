@@ -86,6 +86,7 @@ def test_the_page_runs_and_a_lever_changes_the_numbers(app) -> None:  # type: ig
     attempts = "attempted_isis"
     assert second.loc[attempts, "median"] > 3 * first.loc[attempts, "median"]
     assert "difference" in app.table[0].value.columns
+    assert len(app.get("plotly_chart")) == 2  # strength against the baseline, and the difference
     assert len(list(Path("runs/dashboard").glob("*/run.json"))) == 4
 
 

@@ -77,6 +77,21 @@ def strength_figure(bands: Any, baseline: Any | None) -> go.Figure:
     return fig
 
 
+def difference_figure(bands: Any, baseline: Any) -> go.Figure:
+    """This ensemble's median strength minus the baseline's, by faction and day."""
+    fig = go.Figure()
+    keys = ["faction", "date"]
+    both = bands.merge(baseline, on=keys, suffixes=("", "_base"))
+    for i, (faction, g) in enumerate(both.groupby("faction", observed=True)):
+        fig.add_trace(go.Scatter(x=g["date"], y=g["median"] - g["median_base"],
+                                 name=f"{faction}: this - baseline",
+                                 line={"color": COLOURS[i % len(COLOURS)]}))
+    fig.add_hline(y=0, line={"color": "grey", "width": 1})
+    fig.update_layout(height=300, yaxis_title="this - baseline (median)",
+                      yaxis_tickformat=",", hovermode="x unified")
+    return fig
+
+
 def main() -> None:
     st.set_page_config(page_title="desertion", layout="wide")
     model = st.sidebar.radio("model", ["armed groups (manpower)", "civil violence (Epstein)"],
@@ -135,6 +150,8 @@ def show_results() -> None:
     baseline = st.session_state.get("baseline")
     st.plotly_chart(strength_figure(last["bands"], baseline["bands"] if baseline else None),
                     key="strength")
+    if baseline is not None:
+        st.plotly_chart(difference_figure(last["bands"], baseline["bands"]), key="difference")
     table = last["headline"]
     if baseline is not None:
         table = table.assign(baseline=baseline["headline"]["median"],
