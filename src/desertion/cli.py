@@ -253,13 +253,7 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
         _warn(why_none_apply(result))
     console.print(targets_table(comparison))
     if csv is not None:
-        header = ",".join(COLUMNS)
-        try:
-            write_file_safely(csv, lambda tmp: comparison.to_csv(tmp, index=False),
-                              option="--csv", ours=lambda path: _first_line(path) == header)
-        except InputError as exc:
-            _fail(str(exc))
-        console.print(f"wrote {escape(str(csv))}", highlight=False)
+        _write_csv(csv, comparison, "--csv", header=",".join(COLUMNS))
 
 
 @app.command("report")
@@ -271,19 +265,12 @@ def report_command(
     """Write the self-contained HTML report of a run (interactive charts, its calendar and,
     for the manpower model, the documented targets) or of an experiment's results folder
     (distributions, outcomes against parameters, bands, sensitivity, failed runs)."""
-    from desertion.report.html import GENERATOR
 
     if (run_dir / "manifest.json").is_file():
         page = _sweep_page(run_dir)
     else:
         page = _run_page(run_dir)
-    target = out if out is not None else run_dir / REPORT_FILE
-    try:
-        write_file_safely(target, lambda tmp: tmp.write_text(page, encoding="utf-8"),
-                          option="--out", ours=lambda path: GENERATOR in _head(path))
-    except InputError as exc:
-        _fail(str(exc))
-    console.print(f"wrote {escape(str(target))} ({len(page) / 1e6:.1f} MB)", highlight=False)
+    _write_page(out if out is not None else run_dir / REPORT_FILE, page, "--out")
 
 
 @app.command()
@@ -296,7 +283,6 @@ def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run
                             ] = None) -> None:
     """Every summary figure of two runs, with B - A and B / A (and their charts overlaid)."""
     from desertion.report.compare import compare_html, compare_runs
-    from desertion.report.html import GENERATOR
 
     try:
         a, b = RunResult.load(run_a), RunResult.load(run_b)
@@ -315,23 +301,11 @@ def compare(run_a: Annotated[Path, typer.Argument(help="a folder written by `run
         out.add_row(row[0], *(_number(v) for v in row[1:]))
     console.print(out)
     if csv is not None:
-        header = ",".join(table.columns)
-        try:
-            write_file_safely(csv, lambda tmp: table.to_csv(tmp, index=False), option="--csv",
-                              ours=lambda path: _first_line(path) == header)
-        except InputError as exc:
-            _fail(str(exc))
-        console.print(f"wrote {escape(str(csv))}", highlight=False)
+        _write_csv(csv, table, "--csv")
     if html is not None:
         if model_a != "manpower":
             _fail(f"--html: overlaid charts are drawn for the manpower model, not {model_a}")
-        text = compare_html(a, b, table, (str(run_a), str(run_b)))
-        try:
-            write_file_safely(html, lambda tmp: tmp.write_text(text, encoding="utf-8"),
-                              option="--html", ours=lambda path: GENERATOR in _head(path))
-        except InputError as exc:
-            _fail(str(exc))
-        console.print(f"wrote {escape(str(html))}", highlight=False)
+        _write_page(html, compare_html(a, b, table, (str(run_a), str(run_b))), "--html")
 
 
 @app.command()
@@ -368,22 +342,42 @@ def export(run_dir: Annotated[Path, typer.Argument(help="a folder written by `ru
         _fail("choose a format: --csv or --svg")
     try:
         result = RunResult.load(run_dir)
-        if svg:
-            spec = model_named(str(result.meta.get("model", "manpower")))
-            write_file_safely(run_dir / "plot.svg", lambda tmp: _svg(spec, result, tmp),
-                              option="RUN_DIR", ours=lambda path: "<svg" in _head(path))
-            console.print(f"wrote {escape(str(run_dir / 'plot.svg'))}", highlight=False)
-        if not csv:
-            return
-        for name, frame in (("timeseries", result.timeseries), ("events", result.events)):
-            header = ",".join(map(str, frame.columns))
-            write_file_safely(run_dir / f"{name}.csv",
-                              lambda tmp, frame=frame: frame.to_csv(tmp, index=False),
-                              option="RUN_DIR", ours=lambda path, h=header: _first_line(path) == h)
-            console.print(f"wrote {escape(str(run_dir / f'{name}.csv'))} ({len(frame):,} rows)",
-                          highlight=False)
+        spec = model_named(str(result.meta.get("model", "manpower")))
     except InputError as exc:
         _fail(str(exc))
+    if svg:
+        _write_ours(run_dir / "plot.svg", lambda tmp: _svg(spec, result, tmp), "RUN_DIR",
+                    lambda path: "<svg" in _head(path))
+    if csv:
+        for name, frame in (("timeseries", result.timeseries), ("events", result.events)):
+            _write_csv(run_dir / f"{name}.csv", frame, "RUN_DIR", f"{len(frame):,} rows")
+
+
+def _write_ours(path: Path, write: Any, option: str, ours: Any, what: str = "") -> None:
+    """``write_file_safely`` (a file replaced only if ``ours`` says this tool wrote it),
+    its refusal turned into the command's error, and a line saying what was written."""
+    try:
+        write_file_safely(path, write, option=option, ours=ours)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {escape(str(path))}" + (f" ({what})" if what else ""),
+                  highlight=False)
+
+
+def _write_csv(path: Path, frame: Any, option: str, what: str = "",
+               header: str | None = None) -> None:
+    """A table as CSV; an earlier file is ours when it starts with the same header."""
+    header = header if header is not None else ",".join(map(str, frame.columns))
+    _write_ours(path, lambda tmp: frame.to_csv(tmp, index=False), option,
+                lambda existing: _first_line(existing) == header, what)
+
+
+def _write_page(path: Path, text: str, option: str) -> None:
+    """An HTML page of this tool's; an earlier file is ours when it carries its generator."""
+    from desertion.report.html import GENERATOR
+
+    _write_ours(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), option,
+                lambda existing: GENERATOR in _head(existing), f"{len(text) / 1e6:.1f} MB")
 
 
 def _svg(spec: Model, result: RunResult, tmp: Path) -> None:

@@ -88,15 +88,13 @@ def levers(data: Data) -> list[Lever]:
                            "share", *_set(("sanctions", "publicity"), faction)))
     for policy in _events(data, "policy", "isis"):
         if "military_police_share" in policy.get("set", {}):
+            start = policy["start"]
             found.append(Lever(
                 "isis.military_police", f"ISIS: military police share of the men (from "
-                f"{policy['start']})", "share",
-                lambda d, p=policy: next(e for e in _events(d, "policy", "isis")
-                                         if e["start"] == p["start"])["set"][
-                    "military_police_share"],
-                lambda d, v, p=policy: next(e for e in _events(d, "policy", "isis")
-                                            if e["start"] == p["start"])["set"].update(
-                    military_police_share=v), high=0.2))
+                f"{start})", "share",
+                lambda d, t=start: _police_policy(d, t)["military_police_share"],
+                lambda d, v, t=start: _police_policy(d, t).update(military_police_share=v),
+                high=0.2))
     if "saa" in ids:
         found.append(Lever("saa.smuggling", "SAA areas: price of a smuggler's way out under "
                            "a travel ban", "number", *_set(("barriers", "smuggling"), "saa"),
@@ -128,6 +126,11 @@ def levers(data: Data) -> list[Lever]:
                                "start"],
                            lambda d, v, f=faction: _withdraw_from(d, f, v)))
     return found
+
+
+def _police_policy(data: Data, start: str) -> Data:
+    """What ISIS's policy event starting on ``start`` sets (the military police unit)."""
+    return next(e for e in _events(data, "policy", "isis") if e["start"] == start)["set"]
 
 
 def _withdraw_from(data: Data, faction: str, start: str) -> None:
