@@ -230,13 +230,7 @@ def total(r: TracedRun, event: str, faction: str, detail: str | tuple[str, ...] 
     sel = (ev["event"] == event) & (ev["faction"] == faction)
     if detail is not None:
         sel &= ev["detail"].isin([detail] if isinstance(detail, str) else list(detail))
-    if origin is not None:
-        sel &= ev["origin"] == origin
-    if first is not None:
-        sel &= ev["date"] >= pd.Timestamp(first)
-    if last is not None:
-        sel &= ev["date"] <= pd.Timestamp(last)
-    return float(ev.loc[sel, "count"].sum())
+    return _count_within(ev, sel, origin, first, last)
 
 
 def man_days(r: TracedRun, faction: str, statuses: tuple[str, ...] = ON_DUTY,
@@ -245,13 +239,19 @@ def man_days(r: TracedRun, faction: str, statuses: tuple[str, ...] = ON_DUTY,
     """Man-days spent in ``statuses`` (scaled back), from the daily census."""
     ts = r.timeseries
     sel = (ts["faction"] == faction) & ts["status"].isin(statuses)
+    return _count_within(ts, sel, origin, first, last)
+
+
+def _count_within(table: pd.DataFrame, sel: pd.Series, origin: str | None,
+                  first: str | None, last: str | None) -> float:
+    """The sum of ``count`` over the rows in ``sel``, of ``origin`` and in [first, last]."""
     if origin is not None:
-        sel &= ts["origin"] == origin
+        sel &= table["origin"] == origin
     if first is not None:
-        sel &= ts["date"] >= pd.Timestamp(first)
+        sel &= table["date"] >= pd.Timestamp(first)
     if last is not None:
-        sel &= ts["date"] <= pd.Timestamp(last)
-    return float(ts.loc[sel, "count"].sum())
+        sel &= table["date"] <= pd.Timestamp(last)
+    return float(table.loc[sel, "count"].sum())
 
 
 def stock(r: TracedRun, faction: str, statuses: tuple[str, ...], date: str | None = None
