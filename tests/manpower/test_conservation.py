@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from desertion.engine.recorder import NOWHERE
-from desertion.manpower.codes import Entry, Status, group_of
+from desertion.manpower.codes import Entry, Status, group_of, in_ranks
 from desertion.manpower.model import build
 from desertion.manpower.state import count_by_group_and_status
 from desertion.manpower.step import Manpower
@@ -52,6 +52,8 @@ def check_census(model: Manpower) -> None:
     np.testing.assert_array_equal(census.now, recount)  # between days, the two agree
     # and it holds the numbers the recorder's census holds for the same day
     np.testing.assert_array_equal(census.yesterday, model.recorder.counts[model.day])
+    # the rows of the men in the ranks, kept from the flows, are a recount too
+    np.testing.assert_array_equal(model.in_ranks(), np.flatnonzero(in_ranks(people.status)))
 
 
 def check_books(model: Manpower, created: np.ndarray) -> None:

@@ -5,10 +5,11 @@ step *t*). A model with a calendar gives the date of its first step, and its tab
 ``date`` column (the eve of the first day on row 0); without one they carry ``step``.
 
 A *group* is a flat index over a product of labelled axes (for the manpower model:
-faction x origin). Counts are taken from the agents' columns themselves (an independent
-census); events are what the mechanisms report. Because every status change is reported as
-an event with its ``from`` and ``to`` state, the census of day *t* equals the census of day
-*t-1* plus the day's inflows minus its outflows: the conservation law the tests check.
+faction x origin). Counts are taken from the agents' columns (``census``), or given by a
+model that keeps them from its flows (``counted``); events are what the mechanisms report.
+Because every status change is reported as an event with its ``from`` and ``to`` state, the
+census of day *t* equals the census of day *t-1* plus the day's inflows minus its outflows:
+the conservation law the tests check.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ class Recorder:
         key += state.astype(dtype, copy=False)
         flat = np.bincount(key, minlength=n_keys)
         self.counts[day] = flat[: self.n_groups * n_states].reshape(self.n_groups, n_states)
+        self.steps_done = max(self.steps_done, day)
+
+    def counted(self, day: int, counts: np.ndarray) -> None:
+        """The (group, state) counts after step ``day``, kept by the model from its flows
+        (its tests check them against ``census`` of the columns)."""
+        self.counts[day] = counts
         self.steps_done = max(self.steps_done, day)
 
     def event(self, day: int, name: str, group: np.ndarray, *, detail: str = "",

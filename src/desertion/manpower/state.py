@@ -10,7 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from desertion.engine.columns import Columns
-from desertion.manpower.codes import N_ORIGINS, N_STATUSES, Entry, Origin, Status, group_of
+from desertion.manpower.codes import (
+    N_ORIGINS,
+    N_STATUSES,
+    Entry,
+    Origin,
+    Status,
+    group_of,
+    in_ranks,
+)
 from desertion.manpower.compile import Compiled, Policy
 from desertion.manpower.mechanisms.recruitment import beta_draw
 
@@ -110,6 +118,36 @@ class Census:
         self.yesterday = self.now.copy()
 
 
+class Ranks:
+    """The rows of the men in the ranks (serving, shirking or jailed), in ascending order,
+    kept from the transitions: a day's men in the ranks are yesterday's who still are, plus
+    the rows that joined since, without a pass over every row (civilians are most of them).
+    """
+
+    def __init__(self, status: np.ndarray) -> None:
+        self.rows = np.flatnonzero(in_ranks(status))
+        self._joined: list[np.ndarray] = []
+
+    def joined(self, rows: np.ndarray) -> None:
+        """Rows that have just entered the ranks (from outside, or from another status)."""
+        if len(rows):
+            self._joined.append(rows)
+
+    def today(self, status: np.ndarray) -> np.ndarray:
+        """The rows in the ranks now (the same as ``flatnonzero(in_ranks(status))``)."""
+        rows = self.rows
+        if self._joined:
+            new = np.unique(np.concatenate(self._joined))
+            self._joined.clear()
+            at = np.searchsorted(rows, new)
+            known = np.zeros(len(new), dtype=bool)
+            inside = at < len(rows)
+            known[inside] = rows[at[inside]] == new[inside]
+            rows = np.insert(rows, at[~known], new[~known])
+        self.rows = rows[in_ranks(status[rows])]
+        return self.rows
+
+
 @dataclass
 class State:
     people: Columns
@@ -117,6 +155,7 @@ class State:
     policy: Policy                     # the policy in force (a copy of the compiled one)
     fired: np.ndarray                  # (rules,) bool: which adaptive rules have fired
     census: Census                     # agents by (group, status), kept from the flows
+    ranks: Ranks                       # rows of the men in the ranks, kept from the flows
     public_fear: np.ndarray            # (factions,) fear left by public executions
     start_strength: np.ndarray         # (factions,) in the ranks on day 0
     strength_history: np.ndarray       # (days, factions) in the ranks at the end of each day
@@ -161,6 +200,7 @@ def initial_state(compiled: Compiled, rng: Callable[[int], np.random.Generator])
     census = Census.of(people.group, people.status, n_f * N_ORIGINS)
     return State(people=people, units=units, policy=compiled.policy.copy(),
                  fired=np.zeros(len(compiled.rules), dtype=bool), census=census,
+                 ranks=Ranks(people.status),
                  public_fear=np.zeros(n_f),
                  start_strength=in_ranks, strength_history=np.zeros((days, n_f)),
                  exit_history=np.zeros((days, n_f)), shirking_history=np.zeros((days, n_f)),

@@ -194,6 +194,7 @@ class Manpower:
         new = np.broadcast_to(np.asarray(to, dtype=np.uint8), idx.shape)
         pair = old.astype(np.int64) * 16 + new
         group = self.people.group[idx]
+        self.state.ranks.joined(idx[in_ranks(new) & ~in_ranks(old)])
         for key in np.unique(pair):
             movers = group[pair == key]
             source, target = int(key // 16), int(key % 16)
@@ -203,15 +204,19 @@ class Manpower:
         status[idx] = new
 
     def in_ranks(self) -> np.ndarray:
-        """Rows of men serving, shirking or jailed (statuses 1-3) in one pass."""
-        return np.flatnonzero(in_ranks(self.people.status))
+        """Rows of men serving, shirking or jailed (statuses 1-3), ascending."""
+        return self.state.ranks.today(self.people.status)
+
+    def strength_now(self) -> np.ndarray:
+        """Men in the ranks by faction, from the census kept from the flows."""
+        ranks = self.state.census.now[:, [Status.SERVING, Status.SHIRKING, Status.JAILED]]
+        return ranks.sum(axis=1).reshape(-1, N_ORIGINS).sum(axis=1).astype(float)
 
     # -- the day -------------------------------------------------------------------------
     def step(self) -> None:
         self.apply_policy_switches()
         ranks = self.in_ranks()
-        self.strength = np.bincount(self.people.faction[ranks],
-                                    minlength=self.compiled.factions.n).astype(float)
+        self.strength = self.strength_now()
         self.release_from_prison(ranks)
         on_duty = ranks[self.people.status[ranks] != Status.JAILED]
         self.combat_attrition(on_duty)
@@ -558,6 +563,7 @@ class Manpower:
         self.recorder.event(self.row, "joined", self.people.group[men],
                             detail=ENTRY_LABELS[entry], to_state=Status.SERVING)
         self.state.census.enter(self.people.group[men], Status.SERVING)
+        self.state.ranks.joined(men)
         self.place_in_units(men, f)
 
     def place_in_units(self, men: np.ndarray, f: int) -> None:
@@ -725,13 +731,11 @@ class Manpower:
     # end of the day ---------------------------------------------------------------------
     def store_histories(self, exits_today: np.ndarray) -> None:
         """Strength, attempts to leave and shirkers of each faction today (for phase 11)."""
-        people, n_factions, state = self.people, self.compiled.factions.n, self.state
-        ranks = self.in_ranks()
-        faction = people.faction[ranks]
-        state.strength_history[self.day] = np.bincount(faction, minlength=n_factions)
+        state = self.state
+        state.strength_history[self.day] = self.strength_now()
         state.exit_history[self.day] = exits_today
-        state.shirking_history[self.day] = np.bincount(
-            faction, weights=people.status[ranks] == Status.SHIRKING, minlength=n_factions)
+        shirking = state.census.now[:, Status.SHIRKING]
+        state.shirking_history[self.day] = shirking.reshape(-1, N_ORIGINS).sum(axis=1)
 
     # 11. adaptive policy ------------------------------------------------------------------
     def adapt_policy(self) -> None:
@@ -762,4 +766,4 @@ class Manpower:
     def take_census(self) -> None:
         """The census the next day reads (kept from the day's flows), and the recorder's."""
         self.state.census.close_day()
-        self.recorder.census(self.row, self.people.group, self.people.status)
+        self.recorder.counted(self.row, self.state.census.now)
