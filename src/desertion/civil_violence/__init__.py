@@ -9,7 +9,6 @@ threshold; cops jail active citizens in their vision. See docs/civil_violence.md
 
 from typing import Any
 
-from desertion.civil_violence.analysis import counts_by_step
 from desertion.civil_violence.params import (
     CivilViolenceScenario,
     CivilViolenceScenarioError,
@@ -31,9 +30,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # the run and its kernel (Numba) load only when asked for
+    # the run and its kernel (Numba), and the tables (pandas), load only when asked for
     if name in ("simulate", "CivilViolenceRun"):
         from desertion.civil_violence import model
 
         return getattr(model, name)
+    if name == "counts_by_step":
+        from desertion.civil_violence.analysis import counts_by_step
+
+        return counts_by_step
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

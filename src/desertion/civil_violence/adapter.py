@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desertion.civil_violence import analysis
 from desertion.civil_violence.params import (
     CivilViolenceScenario,
     load_scenario,
@@ -36,9 +35,13 @@ class CivilViolenceModel(Model):
         return CivilViolenceRun(scenario, seed)
 
     def outcome_names(self, scenario: CivilViolenceScenario) -> list[str]:
+        from desertion.civil_violence import analysis  # pandas, when asked for
+
         return analysis.outcome_names(scenario)
 
     def outcomes(self, result: RunResult) -> dict[str, float]:
+        from desertion.civil_violence import analysis
+
         return analysis.outcomes(result)
 
     def agents(self, result: RunResult) -> int:

@@ -17,11 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from desertion.engine.sampling import group_counts
+
+if TYPE_CHECKING:  # pandas and pyarrow load only when tables are made or read
+    import pandas as pd
 
 NOWHERE = -1  # ``from``/``to`` of an event that enters or leaves a group's books
 
@@ -94,6 +97,8 @@ class Recorder:
 
     # -- reading -------------------------------------------------------------------------
     def _group_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(list(itertools.product(*self.axes.values())),
                             columns=list(self.axes))
 
@@ -104,6 +109,8 @@ class Recorder:
 
     def times(self) -> pd.DatetimeIndex | np.ndarray:
         """The label of every row: its date (the eve of the first day first), or its step."""
+        import pandas as pd
+
         if self.start is None:
             return np.arange(self.n_steps + 1, dtype=np.int64)
         # nanoseconds, the unit Parquet gives back, so a saved run loads back equal
@@ -120,6 +127,8 @@ class Recorder:
         ``agents`` is the number of simulated agents; ``count`` scales it back to the full
         population (``agents / scale``). The first row is the state before the first step.
         """
+        import pandas as pd
+
         n_days = self.steps_done + 1
         groups = self._group_frame()
         n_states = len(self.states)
@@ -138,6 +147,8 @@ class Recorder:
     def events(self) -> pd.DataFrame:
         """Long table: one row per (date or step, event, detail, group, from, to) with a
         non-zero count."""
+        import pandas as pd
+
         n_days = self.steps_done + 1
         groups = self._group_frame()
         dates, when = self.times(), self.time_column

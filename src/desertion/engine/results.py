@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from desertion.engine.errors import InputError
 from desertion.engine.output import RUN_FILE, RUN_FORMAT, ResultFolder, run_identity
+
+if TYPE_CHECKING:  # pandas and pyarrow load only when tables are made or read
+    import pandas as pd
 
 TABLES = ("timeseries", "events")
 
@@ -62,6 +61,9 @@ class RunResult:
         return folder.commit(lambda staging: self._write(staging, extra_files or {}))
 
     def _write(self, staging: Path, extra_files: dict[str, bytes]) -> list[str]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         files = sorted({*(f"{name}.parquet" for name in TABLES), RUN_FILE, *extra_files})
         # the tables carry the run's metadata as is; run.json adds what proves it ours
         meta_json = json.dumps(self.meta, default=str)
@@ -79,6 +81,9 @@ class RunResult:
     @classmethod
     def load(cls, run_dir: str | Path) -> RunResult:
         """Read a folder written by ``save``; ``ResultError`` names a missing or bad file."""
+        import pandas as pd
+        import pyarrow as pa
+
         run_dir = Path(run_dir)
         meta_path = run_dir / RUN_FILE
         try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from desertion.engine.results import RunResult
 from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
 from desertion.manpower.scenario import Scenario
+
+if TYPE_CHECKING:  # pandas and pyarrow load only when tables are made or read
+    import pandas as pd
 
 OUT_OF_REACH = ("hiding", "abroad")
 ORIGINS = ("local", "foreign")
@@ -36,6 +39,8 @@ def strength(run: RunResult, when: str = "end") -> pd.Series:
 
 def outcomes(run: RunResult) -> dict[str, float]:
     """Scalar summaries, named ``quantity[_faction][_detail][_origin]``."""
+    import pandas as pd
+
     out: dict[str, float] = {}
     factions = [f["id"] for f in run.meta["scenario"]["factions"]]
     start, end = strength(run, "start"), strength(run, "end")

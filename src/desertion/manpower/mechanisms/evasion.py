@@ -91,15 +91,16 @@ def hiding_costs(*, commitment: np.ndarray, risk_aversion: np.ndarray, deserter:
 
     Per man: his ``commitment`` and ``risk_aversion``; whether he served before
     (``deserter``: a caught man gets the desertion sanction, else the evasion one);
-    ``severity`` (n, offences) of his faction's sanctions; whether he is a state employee
-    under employee sanctions (who then risks ``employee_severity`` in hiding); his
+    ``severity`` (offences,) or (n, offences) of his faction's sanctions; whether he is a
+    state employee under employee sanctions (who then risks ``employee_severity`` in
+    hiding); his
     faction's combat ``danger``, ``travel_ban``, ``checkpoint``, the checkpoint
     (``ban_checkpoint``) and barrier (``ban_barrier``) a ban adds to the official crossing,
     the price (``smuggling``) and residual risk (``smuggling_interception``) of a smuggler;
     his chance of being ``drafted`` if he stays and today's draft ``pressure``.
     """
-    caught_severity = np.where(deserter, severity[:, Offence.DESERTION],
-                               severity[:, Offence.EVASION])
+    caught_severity = np.where(deserter, severity[..., Offence.DESERTION],
+                               severity[..., Offence.EVASION])
     employee_penalty = sanctioned_employee * employee_severity
     service = service_cost(commitment, danger, params.service_cost)
     caught_cost = service + risk_aversion * caught_severity

@@ -23,13 +23,16 @@ def callups(base_per_day: np.ndarray, quota: np.ndarray, gap: np.ndarray,
 def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, sd: np.ndarray | float,
               n: int) -> np.ndarray:
     """Beta variates with the given mean and standard deviation (a point mass if sd = 0)."""
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), (n,))
-    sd = np.broadcast_to(np.asarray(sd, dtype=float), (n,))
+    # the parameters keep their own shape (one number for a whole cohort): no float64
+    # temporaries the size of millions of civilians
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
     variance = np.maximum(sd**2, 1e-12)
     concentration = np.maximum(mean * (1 - mean) / variance - 1.0, 1e-6)
     a = np.maximum(mean * concentration, 1e-6)
     b = np.maximum((1 - mean) * concentration, 1e-6)
-    draws = rng.beta(a, b) if n else np.empty(0)
+    draws = rng.beta(a, b, size=n) if n else np.empty(0)
+    if sd.ndim == 0 and mean.ndim == 0:
+        return draws if sd > 0 else np.full(n, float(mean))
     return np.where(sd > 0, draws, mean)
 
 
