@@ -9,13 +9,6 @@ from desertion.manpower.model import simulate
 from desertion.manpower.scenario import load_scenario
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_kernels() -> None:
-    """Load the manpower model's compiled kernels once (from Numba's cache, or compiled the
-    first time), so that no test's time limit counts the loading."""
-    simulate(load_scenario("isis-2014", scale=0.002), seed=0)
-
-
 @pytest.fixture(scope="session")
 def isis_full() -> RunResult:
     """isis-2014 at full scale with its own seed (about 3 s)."""

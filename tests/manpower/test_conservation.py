@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 
 from desertion.engine.recorder import NOWHERE
 from desertion.manpower.codes import Entry, Status, group_of, in_ranks
-from desertion.manpower.mechanisms.contagion import recent_leavers
 from desertion.manpower.model import build
 from desertion.manpower.state import count_by_group_and_status
 from desertion.manpower.step import Manpower
@@ -55,12 +54,6 @@ def check_census(model: Manpower) -> None:
     np.testing.assert_array_equal(census.yesterday, model.recorder.counts[model.day])
     # the rows of the men in the ranks, kept from the flows, are a recount too
     np.testing.assert_array_equal(model.in_ranks(), np.flatnonzero(in_ranks(people.status)))
-    # and so are the bits of the men who recently tried to leave (mechanism 5)
-    memory = model.params.contagion.memory_days
-    bits = model.state.recent_leavers.today(model.day, people.exit_day)
-    recount = recent_leavers(people.exit_day, model.day, memory)
-    np.testing.assert_array_equal(bits[:len(recount)], recount)
-    assert not bits[len(recount):].any()
 
 
 def check_books(model: Manpower, created: np.ndarray) -> None:

@@ -8,16 +8,19 @@ import numpy as np
 def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     """Indices of the rows of ``range(n)`` that succeed in independent Bernoulli(p) trials.
 
-    For a small ``p`` the rows are reached by geometric gaps (``bernoulli_prefix_indices``),
-    so the cost grows with the expected number of successes, not with ``n``: the way to let
-    a few of millions of civilians reconsider on a given day without touching all of them.
+    Draws the number of successes from a binomial and then that many distinct rows, so the
+    cost grows with the expected number of successes, not with ``n``: the way to let a few
+    of millions of civilians reconsider on a given day without touching all of them.
     """
     if n <= 0 or p <= 0.0:
         return np.empty(0, dtype=np.int64)
     if p >= 1.0:
         return np.arange(n, dtype=np.int64)
-    if p < 0.125:
-        return bernoulli_prefix_indices(rng, n, p)
+    k = int(rng.binomial(n, p))
+    if k == 0:
+        return np.empty(0, dtype=np.int64)
+    if k * 8 < n:
+        return np.sort(rng.choice(n, size=k, replace=False, shuffle=False))
     return np.flatnonzero(rng.random(n) < p)
 
 

@@ -20,7 +20,6 @@ from desertion.manpower.codes import (
     in_ranks,
 )
 from desertion.manpower.compile import Compiled, Policy
-from desertion.manpower.mechanisms.contagion import remembered
 from desertion.manpower.mechanisms.recruitment import beta_draw
 
 NEVER = np.iinfo(np.int16).min  # "no such day yet" in day columns
@@ -149,39 +148,6 @@ class Ranks:
         return self.rows
 
 
-class RecentLeavers:
-    """The rows whose last attempt to leave is still remembered (mechanism 5), one bit a
-    row as ``contagion.recent_leavers`` gives them, kept from each day's attempts: each
-    morning a man's ties are looked up in 1/16 of the memory the ``exit_day`` column takes.
-    """
-
-    def __init__(self, n_rows: int, memory_days: float) -> None:
-        self.memory_days = memory_days
-        self.bits = np.zeros(n_rows // 8 + 1, np.uint8)  # before day 0, nobody has tried
-        self._tried: dict[int, np.ndarray] = {}  # day -> rows that tried on that day
-
-    def _cover(self, n_rows: int) -> None:
-        if len(self.bits) * 8 < n_rows:  # agents joined: their bits start clear
-            self.bits = np.concatenate([self.bits, np.zeros(n_rows // 8 + 1 - len(self.bits),
-                                                            np.uint8)])
-
-    def tried(self, day: int, rows: np.ndarray, n_rows: int) -> None:
-        """``rows`` tried to leave on ``day`` (``n_rows``: the table's length today)."""
-        self._cover(n_rows)
-        np.bitwise_or.at(self.bits, rows >> 3, (1 << (rows & 7)).astype(np.uint8))
-        self._tried[day] = np.concatenate([self._tried.get(day, rows[:0]), rows])
-
-    def today(self, today: int, exit_day: np.ndarray) -> np.ndarray:
-        """The bits for ``today``: the days gone from memory are forgotten, except for the
-        men who have tried again since. Every row of ``exit_day`` has a bit."""
-        self._cover(len(exit_day))
-        for day in [d for d in self._tried if not remembered(today - d, self.memory_days)]:
-            rows = self._tried.pop(day)
-            gone = rows[~remembered(today - exit_day[rows].astype(np.int64), self.memory_days)]
-            np.bitwise_and.at(self.bits, gone >> 3, ~(1 << (gone & 7)).astype(np.uint8))
-        return self.bits
-
-
 @dataclass
 class State:
     people: Columns
@@ -190,7 +156,6 @@ class State:
     fired: np.ndarray                  # (rules,) bool: which adaptive rules have fired
     census: Census                     # agents by (group, status), kept from the flows
     ranks: Ranks                       # rows of the men in the ranks, kept from the flows
-    recent_leavers: RecentLeavers      # rows that recently tried to leave, one bit each
     public_fear: np.ndarray            # (factions,) fear left by public executions
     start_strength: np.ndarray         # (factions,) in the ranks on day 0
     strength_history: np.ndarray       # (days, factions) in the ranks at the end of each day
@@ -236,8 +201,6 @@ def initial_state(compiled: Compiled, rng: Callable[[int], np.random.Generator])
     return State(people=people, units=units, policy=compiled.policy.copy(),
                  fired=np.zeros(len(compiled.rules), dtype=bool), census=census,
                  ranks=Ranks(people.status),
-                 recent_leavers=RecentLeavers(len(people),
-                                              compiled.mechanisms.contagion.memory_days),
                  public_fear=np.zeros(n_f),
                  start_strength=in_ranks, strength_history=np.zeros((days, n_f)),
                  exit_history=np.zeros((days, n_f)), shirking_history=np.zeros((days, n_f)),

@@ -31,7 +31,6 @@ import numpy as np
 from desertion.engine.recorder import NOWHERE, Recorder
 from desertion.engine.sampling import bernoulli_indices, bernoulli_prefix_indices
 from desertion.engine.streams import Streams
-from desertion.manpower import perception
 from desertion.manpower.codes import (
     CHANNEL_LABELS,
     ENTRY_LABELS,
@@ -56,6 +55,7 @@ from desertion.manpower.mechanisms import (
     contagion,
     decision,
     deterrence,
+    disaffection,
     enforcement,
     evasion,
     exits,
@@ -74,14 +74,21 @@ MISTAKEN = "mistaken"  # detail of punishments of innocents
 IS_FOREIGN = np.arange(N_ORIGINS) == Origin.FOREIGN  # by origin code
 
 
+def _spread(values: np.ndarray, rows: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """An array of length ``n`` holding ``values`` at ``rows`` and ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
 class Perception(NamedTuple):
     """What a faction's men on duty perceive today (mechanisms 1, 2, 4-8): the inputs of
-    their choice, over ``weighing``, the men who weigh shirking and leaving (the others
-    serve whatever the risks)."""
+    their choice. The first arrays are over all the men; the rest over ``weighing``, the
+    men who weigh shirking and leaving (the others serve whatever the risks)."""
 
-    push: np.ndarray           # (weighing,) disaffection after the fear trigger, plus contagion
-    threshold: np.ndarray      # (weighing,) personal threshold
-    noise: np.ndarray          # (weighing,) today's logistic noise
+    push: np.ndarray           # (men,) disaffection after the fear trigger, plus contagion
+    threshold: np.ndarray      # (men,) personal threshold
+    noise: np.ndarray          # (men,) today's logistic noise
     weighing: np.ndarray       # positions in the men of those who weigh the ways out
     barriers: np.ndarray       # (weighing, channels) barrier of each channel, inf if closed
     stopped: np.ndarray        # (weighing, channels) chance of being stopped on each channel
@@ -91,15 +98,13 @@ class Perception(NamedTuple):
 
 
 class Choice(NamedTuple):
-    """What the men who weigh the ways out do today (mechanism 7); every other man on duty
-    serves (``idle_shirkers``: those of them who had been shirking go back to duty)."""
+    """What each man on duty does today (mechanism 7), over the same men."""
 
-    men: np.ndarray            # the men who weighed
+    men: np.ndarray
     action: np.ndarray         # decision.SERVE, SHIRK or EXIT
     channel: np.ndarray        # the channel he takes if he leaves
     stop_chance: np.ndarray    # chance of being stopped on it
     shirk_capture: np.ndarray  # daily chance of being caught if he shirks
-    idle_shirkers: np.ndarray  # shirkers who did not weigh: they serve
 
 
 class Manpower:
@@ -119,7 +124,6 @@ class Manpower:
         self.units = self.state.units
         self.day = 0
         self.exposure = exits.channel_exposure(self.params.capture.hide_exposure)
-        self.perception_weights = perception.weights_of(self.params, exits.N_CHANNELS)
         # set at the start of each day, read by later phases of the same day
         self.strength = self.state.start_strength.copy()  # in the ranks, by faction
         self.on_duty = np.empty(0, dtype=np.int64)
@@ -256,15 +260,11 @@ class Manpower:
         people, calendar, day = self.people, self.compiled.calendar, self.day
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
-        killed = []
-        for f in range(self.compiled.factions.n):  # the same risk for all a faction's men
-            men = serving[faction == f]
-            risk = attrition.death_probability(self.compiled.factions.combat_death_rate[f],
-                                               calendar.combat[f, day],
-                                               calendar.airstrikes[f, day],
-                                               self.params.attrition.airstrike_lethality)
-            killed.append(men[bernoulli_indices(self.rng("attrition", f), len(men), risk)])
-        killed = np.concatenate(killed)
+        risk = attrition.death_probability(self.compiled.factions.combat_death_rate[faction],
+                                           calendar.combat[faction, day],
+                                           calendar.airstrikes[faction, day],
+                                           self.params.attrition.airstrike_lethality)
+        killed = serving[self.uniforms("attrition", faction) < risk]
         self.units.recent_casualties += np.bincount(people.unit[killed],
                                                     minlength=len(self.units.faction))
         self.move(killed, Status.KILLED, "killed")
@@ -281,19 +281,19 @@ class Manpower:
         faction = people.faction[on_duty]
         choices = []
         for f in range(n_factions):
-            men = self.comrades[f] = on_duty[faction == f]  # newcomers are tied to them
+            men = on_duty[faction == f]
             if len(men):
                 choices.append(self.choose(men, f, self.perceive(men, f)))
         if choices:
             choice = Choice(*(np.concatenate(part) for part in zip(*choices, strict=True)))
         else:
             nothing = np.empty(0)
-            choice = Choice(on_duty[:0], nothing, nothing, nothing, nothing, on_duty[:0])
+            choice = Choice(on_duty[:0], nothing, nothing, nothing, nothing)
         men, action = choice.men, choice.action
         shirking = people.status[men] == Status.SHIRKING
         self.move(men[(action == decision.SHIRK) & ~shirking], Status.SHIRKING, "shirked")
-        self.move(np.concatenate([men[(action == decision.SERVE) & shirking],
-                                  choice.idle_shirkers]), Status.SERVING, "returned_to_duty")
+        self.move(men[(action == decision.SERVE) & shirking], Status.SERVING,
+                  "returned_to_duty")
         self.shirkers_at_risk = (men, choice.shirk_capture)  # for enforcement, step 6
         leave = action == decision.EXIT
         self.attempt_exits(men[leave], choice.channel[leave].astype(np.intp),
@@ -303,36 +303,66 @@ class Manpower:
 
     def perceive(self, men: np.ndarray, f: int) -> Perception:
         """What faction ``f``'s men on duty feel and see today (mechanisms 1, 5, 6, 7's mood,
-        8, 2, 4); updates their hardship. Mechanisms 1, 5, 6, 7's bar and 2's count of
-        would-be leavers run in one compiled pass (``perception.perceive``); risks and costs
-        are weighed only by the men past the bar."""
-        people, calendar, day = self.people, self.compiled.calendar, self.day
-        # 7 (first part): today's mood, one draw for every man
-        draws = self.rng("decision", f).random(len(men))
+        8, 2, 4); updates their hardship."""
+        people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
+        unit = people.unit[men]
+        n_units = len(units.faction)
+        members = np.bincount(unit, minlength=n_units)
+        per_member = 1.0 / np.maximum(members[unit], 1)
+        grievance = self.disaffect(men, f, unit, per_member)                # 1
+        spread = self.exit_contagion(men, unit, per_member)                 # 5
+        danger = fear_trigger.danger(calendar.combat[f, day], calendar.airstrikes[f, day])
+        push = fear_trigger.triggered(grievance, danger,                    # 6
+                                      self.params.fear.danger_weight) + spread
+        # 7 (first part): today's mood; only those past a bar weigh the ways out
+        threshold = people.threshold[men]
+        noise_scale = self.params.decision.noise
+        noise = decision.logistic_noise(self.rng("decision", f), len(men), noise_scale)
+        weighing = np.flatnonzero(decision.weighs_the_ways_out(
+            push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
+            exits.N_CHANNELS))
         # 8: the channels open to him, by origin, and their barriers
         travel_ban = bool(calendar.travel_ban[f, day] or self.state.policy.travel_ban[f])
         barriers = self.channel_barriers(f, travel_ban)
-        conditions = perception.Conditions(
-            base_hardship=float(self.compiled.factions.base_hardship[f]),
-            airstrikes=float(calendar.airstrikes[f, day]), winter=float(calendar.winter[f, day]),
-            pay=float(calendar.pay[f, day]), momentum=float(calendar.momentum[f, day]),
-            danger=float(fear_trigger.danger(calendar.combat[f, day],
-                                             calendar.airstrikes[f, day])))
-        recent = self.state.recent_leavers.today(day, people.exit_day)
-        morning = perception.perceive(men, people, self.units, recent, draws,
-                                      exits.lowest_barrier(barriers), conditions,
-                                      self.perception_weights)
-        weighing = morning.weighing
-        who = men[weighing]
-        origin = people.origin[who]
+        origin = people.origin[men]
+        # 2: those preparing to leave, to count the would-be leavers of each unit
+        preparing = capture_risk.preparing_to_leave(
+            push, exits.lowest_barrier(barriers)[origin], threshold)
+        leaving = capture_risk.would_be_leavers(unit, preparing, n_units)
         stopped, perceived, shirk_capture, shirk_risk = self.risks(
-            f, travel_ban, people.unit[who], origin, morning.members, morning.leaving,
-            morning.spread)
-        return Perception(push=morning.push, threshold=people.threshold[who],
-                          noise=morning.noise, weighing=weighing,
-                          barriers=barriers[origin], stopped=stopped,
+            f, travel_ban, unit[weighing], origin[weighing], members, leaving[weighing],
+            spread[weighing])
+        return Perception(push=push, threshold=threshold, noise=noise, weighing=weighing,
+                          barriers=barriers[origin[weighing]], stopped=stopped,
                           perceived=perceived, shirk_capture=shirk_capture,
                           shirk_risk=shirk_risk)
+
+    def disaffect(self, men: np.ndarray, f: int, unit: np.ndarray, per_member: np.ndarray
+                  ) -> np.ndarray:
+        """Mechanism 1: hardship follows its drivers (stored); returns disaffection."""
+        people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
+        params = self.params.disaffection
+        drivers = disaffection.hardship_drivers(
+            self.compiled.factions.base_hardship[f], units.recent_casualties[unit] * per_member,
+            calendar.airstrikes[f, day], calendar.winter[f, day], calendar.pay[f, day],
+            calendar.momentum[f, day], units.recent_mistaken[unit] * per_member, params)
+        hardship = disaffection.update_hardship(people.hardship[men], drivers, params.lag_days)
+        people.hardship[men] = hardship
+        return disaffection.disaffection(hardship, people.commitment[men])
+
+    def exit_contagion(self, men: np.ndarray, unit: np.ndarray, per_member: np.ndarray
+                       ) -> np.ndarray:
+        """Mechanism 5: contagion from recent exits in his unit and among his ties."""
+        people, params = self.people, self.params.contagion
+        if people.ties.shape[1]:
+            ties = people.ties[men]
+            tie_share = contagion.tie_exit_share(ties, people.exit_day[np.maximum(ties, 0)],
+                                                 self.day, params.memory_days)
+        else:
+            tie_share = np.zeros(len(men))
+        return contagion.contagion(self.units.recent_exits[unit] * per_member, tie_share,
+                                   unit_weight=params.unit_weight,
+                                   tie_weight=params.tie_weight, unit_cap=params.unit_cap)
 
     def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
         """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""
@@ -387,14 +417,15 @@ class Manpower:
         chosen = channel[:, None]
         people.perceived_risk[men[weighing]] = np.take_along_axis(seen.perceived, chosen,
                                                                   1)[:, 0]
-        action = decision.decide(seen.push, exit_cost, shirk_cost, seen.threshold,
-                                 params.decision.shirk_ratio, seen.noise)
-        idle = np.ones(len(men), dtype=bool)
-        idle[weighing] = False
-        idle &= people.status[men] == Status.SHIRKING
-        return Choice(men=men[weighing], action=action, channel=channel,
-                      stop_chance=np.take_along_axis(seen.stopped, chosen, 1)[:, 0],
-                      shirk_capture=seen.shirk_capture, idle_shirkers=men[idle])
+        action = decision.decide(seen.push[weighing], exit_cost, shirk_cost,
+                                 seen.threshold[weighing], params.decision.shirk_ratio,
+                                 seen.noise[weighing])
+        n = len(men)
+        return Choice(men=men, action=_spread(action, weighing, n, decision.SERVE),
+                      channel=_spread(channel, weighing, n, 0),
+                      stop_chance=_spread(np.take_along_axis(seen.stopped, chosen, 1)[:, 0],
+                                          weighing, n, 0.0),
+                      shirk_capture=_spread(seen.shirk_capture, weighing, n, 0.0))
 
     def attempt_exits(self, leavers: np.ndarray, channel: np.ndarray, stop_chance: np.ndarray
                       ) -> None:
@@ -403,7 +434,6 @@ class Manpower:
         for c in Channel:
             self.record("attempted", leavers[channel == c], CHANNEL_LABELS[c])
         people.exit_day[leavers] = self.day
-        self.state.recent_leavers.tried(self.day, leavers, len(people))
         self.units.recent_exits += np.bincount(people.unit[leavers],
                                                minlength=len(self.units.faction))
         stopped = self.uniforms("exits", people.faction[leavers]) < stop_chance
@@ -465,26 +495,20 @@ class Manpower:
     def enforce(self, on_duty: np.ndarray) -> None:
         people, factions, policy = self.people, self.compiled.factions, self.state.policy
         men, capture = self.shirkers_at_risk
-        shirking = people.status[men] == Status.SHIRKING
-        men, capture = men[shirking], capture[shirking]
-        shirkers = men[enforcement.caught(self.uniforms("shirkers", people.faction[men]),
-                                          capture)]
+        shirkers = men[(people.status[men] == Status.SHIRKING)
+                       & enforcement.caught(self.uniforms("shirkers", people.faction[men]),
+                                            capture)]
         self.record("caught", shirkers, "shirking")
         self.punish(shirkers, Offence.SHIRKING)
 
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
-        violators, innocents = [], []
-        for f in range(factions.n):  # a faction's rates are the same for all its men
-            men = serving[faction == f]
-            code, mistaken = enforcement.violations_among(
-                self.rng("enforcement", f), len(men), factions.code_violation_rate[f],
-                enforcement.mistaken_rate_per_fighter(factions.mistaken_rate[f],
-                                                      policy.military_police_share[f]))
-            violators.append(men[code])
-            innocents.append(men[mistaken])
-        self.punish(np.concatenate(violators), Offence.CODE)
-        innocents = np.concatenate(innocents)
+        violators, innocents = enforcement.violations(
+            self.uniforms("enforcement", faction), factions.code_violation_rate[faction],
+            enforcement.mistaken_rate_per_fighter(factions.mistaken_rate[faction],
+                                                  policy.military_police_share[faction]))
+        self.punish(serving[violators], Offence.CODE)
+        innocents = serving[innocents]
         self.units.recent_mistaken += np.bincount(people.unit[innocents],
                                                   minlength=len(self.units.faction))
         self.punish(innocents, Offence.DESERTION, MISTAKEN)
@@ -497,10 +521,8 @@ class Manpower:
         people = self.people
         men = on_duty[np.isin(people.status[on_duty], (Status.SERVING, Status.SHIRKING))]
         faction = people.faction[men]
-        for f in np.flatnonzero(hazard > 0):  # the same hazard for all a faction's men
-            mine = men[faction == f]
-            leave = bernoulli_indices(self.rng("withdrawal", int(f)), len(mine), hazard[f])
-            self.move(mine[leave], Status.RETURNED, "withdrew")
+        leave = self.uniforms("withdrawal", faction) < hazard[faction]
+        self.move(men[leave], Status.RETURNED, "withdrew")
 
     # 8. volunteers ------------------------------------------------------------------------
     def recruit_volunteers(self) -> None:

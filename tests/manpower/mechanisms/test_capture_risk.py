@@ -93,20 +93,15 @@ def test_preparing_to_leave_is_push_past_threshold_by_more_than_the_lowest_barri
                                   [True, True, False, False, False])
 
 
-def leavers_of(unit: np.ndarray, preparing: np.ndarray, n_units: int) -> np.ndarray:
-    """``would_be_leavers`` when the men given are all the men on duty."""
-    return would_be_leavers(unit, preparing, np.bincount(unit[preparing], minlength=n_units))
-
-
 def test_would_be_leavers_count_the_unit_and_himself() -> None:
     unit = np.array([0, 0, 0, 1, 1, 2])
     preparing = np.array([True, True, False, False, True, False])
     # unit 0 has two preparing, unit 1 one, unit 2 none; a man not preparing adds himself
-    np.testing.assert_array_equal(leavers_of(unit, preparing, 4), [2, 2, 3, 2, 1, 1])
+    np.testing.assert_array_equal(would_be_leavers(unit, preparing, 4), [2, 2, 3, 2, 1, 1])
 
 
 def test_would_be_leavers_never_below_one_and_empty() -> None:
     unit = np.array([3, 3, 1])
     for preparing in ([False, False, False], [True, True, True], [True, False, True]):
-        assert (leavers_of(unit, np.array(preparing), 5) >= 1).all()
-    assert len(leavers_of(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 2)) == 0
+        assert (would_be_leavers(unit, np.array(preparing), 5) >= 1).all()
+    assert len(would_be_leavers(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 2)) == 0

@@ -11,36 +11,30 @@ from desertion.manpower.mechanisms.contagion import (
     contagion,
     emboldened_risk,
     memory_retention,
-    recent_leavers,
-    share_of_ties_left,
+    tie_exit_share,
 )
 
 NEVER = np.iinfo(np.int16).min
 
 
-def shares(ties: np.ndarray, exit_day: np.ndarray, today: int, memory_days: float
-           ) -> np.ndarray:
-    recent = recent_leavers(exit_day, today, memory_days)
-    return np.array([share_of_ties_left(ties, man, recent) for man in range(len(ties))])
-
-
 def test_tie_exit_share_counts_recent_exits_only() -> None:
     ties = np.array([[0, 1, 2], [0, -1, -1], [-1, -1, -1], [1, 2, -1]])
-    exit_day = np.array([10, 3, NEVER], np.int16)
-    share = shares(ties, exit_day, today=12, memory_days=5)
+    exit_day = np.array([10, 3, NEVER])[np.maximum(ties, 0)].astype(np.int16)
+    share = tie_exit_share(ties, exit_day, today=12, memory_days=5)
     # tie 0 left on day 10 (recent), tie 1 on day 3 (forgotten), tie 2 never
     np.testing.assert_allclose(share, [1 / 3, 1.0, 0.0, 0.0])
 
 
 def test_tie_exit_share_memory_is_inclusive() -> None:
     ties = np.array([[0]])
-    assert shares(ties, np.array([5], np.int16), 19, 14.0)[0] == 1.0
-    assert shares(ties, np.array([5], np.int16), 20, 14.0)[0] == 0.0
+    assert tie_exit_share(ties, np.array([[5]], np.int16), 19, 14.0)[0] == 1.0
+    assert tie_exit_share(ties, np.array([[5]], np.int16), 20, 14.0)[0] == 0.0
 
 
 def test_tie_exit_share_without_ties_is_zero() -> None:
     ties = np.full((3, 2), -1)
-    np.testing.assert_array_equal(shares(ties, np.zeros(3, np.int16), 0, 14.0), 0.0)
+    np.testing.assert_array_equal(
+        tie_exit_share(ties, np.zeros((3, 2), np.int16), 0, 14.0), 0.0)
 
 
 units = st.floats(0, 2, allow_nan=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numba.extending import register_jitable
 
 
 def capture_probability(enforcers: np.ndarray, leaving: np.ndarray, k: float,
@@ -34,7 +33,6 @@ def enforcers_per_unit(members: np.ndarray, watchers: np.ndarray,
     return watchers + military_police_share * members + alert_weight * recent_exits
 
 
-@register_jitable
 def preparing_to_leave(push: np.ndarray, lowest_barrier: np.ndarray, threshold: np.ndarray
                        ) -> np.ndarray:
     """Who is preparing to leave: push past his threshold by more than his lowest open
@@ -42,13 +40,10 @@ def preparing_to_leave(push: np.ndarray, lowest_barrier: np.ndarray, threshold: 
     return push - lowest_barrier > threshold
 
 
-@register_jitable
-def would_be_leavers(unit: np.ndarray, preparing: np.ndarray, preparing_by_unit: np.ndarray
-                     ) -> np.ndarray:
+def would_be_leavers(unit: np.ndarray, preparing: np.ndarray, n_units: int) -> np.ndarray:
     """A for each man: the men of his unit preparing to leave, himself included.
 
-    ``unit`` is each man's unit, ``preparing`` whether he prepares to leave, and
-    ``preparing_by_unit`` the count of every unit's men on duty who prepare to leave
-    (``np.bincount(unit[preparing])`` over all of them).
+    ``unit`` is each man's unit, ``preparing`` whether he prepares to leave; everyone in a
+    unit is among the men given, so the count is the unit's.
     """
-    return preparing_by_unit[unit] + ~preparing
+    return np.bincount(unit[preparing], minlength=n_units)[unit] + ~preparing

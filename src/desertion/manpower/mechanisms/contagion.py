@@ -5,52 +5,29 @@ lower perceived risk (Koehler, Ohl & Albrecht 2016: desertion spreads through cl
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
 
 
-@register_jitable
-def remembered(days_since: np.ndarray, memory_days: float) -> np.ndarray:
-    """Whether an exit ``days_since`` days ago still counts (the memory is inclusive)."""
-    return days_since <= memory_days
+def tie_exit_share(ties: np.ndarray, tie_exit_day: np.ndarray, today: int, memory_days: float
+                   ) -> np.ndarray:
+    """Share of each agent's ties (rows of ``ties``, -1 for none) who tried to leave within
+    ``memory_days``; ``tie_exit_day`` holds the last exit day of each tie."""
+    ties_held = np.zeros(len(ties))
+    ties_left = np.zeros(len(ties))
+    for k in range(ties.shape[1]):  # a handful of tie columns, each a whole-array pass
+        valid = ties[:, k] >= 0
+        ties_held += valid
+        ties_left += valid & (today - tie_exit_day[:, k].astype(np.int64) <= memory_days)
+    return ties_left / np.maximum(ties_held, 1)
 
 
-def recent_leavers(exit_day: np.ndarray, today: int, memory_days: float) -> np.ndarray:
-    """One bit a row (little-endian within each byte): set for those whose last attempt to
-    leave is remembered today. The state keeps the same bits from the day's exits."""
-    return np.packbits(remembered(today - exit_day.astype(np.int64), memory_days),
-                       bitorder="little")
-
-
-@register_jitable
-def share_of_ties_left(ties: np.ndarray, man: int, recent: np.ndarray) -> float:
-    """Share of the ties of ``man`` (his row of ``ties``: other fighters' rows, -1 for none)
-    who recently tried to leave (``recent``: the bits of ``recent_leavers``)."""
-    held = 0
-    left = 0
-    for k in range(ties.shape[1]):
-        tie = ties[man, k]
-        if tie >= 0:
-            held += 1
-            left += (recent[tie >> 3] >> (tie & 7)) & 1
-    return left / max(held, 1)
-
-
-@register_jitable
-def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray,
+def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *,
               unit_weight: float, tie_weight: float, unit_cap: float = np.inf) -> np.ndarray:
     """The push a man feels from recent exits: from his unit (``unit_weight`` per recent
     exit per member at first, saturating at ``unit_cap``) and from his ties."""
     return unit_pull(unit_recent_exits_per_member, unit_weight, unit_cap) + \
-        tie_pull(tie_share, tie_weight)
+        tie_weight * tie_share
 
 
-@register_jitable
-def tie_pull(tie_share: np.ndarray, weight: float) -> np.ndarray:
-    """The push from his ties: ``weight`` times the share of them who recently left."""
-    return weight * tie_share
-
-
-@register_jitable
 def unit_pull(exits_per_member: np.ndarray, weight: float, cap: float) -> np.ndarray:
     """``cap * (1 - exp(-weight * x / cap))``: ``weight * x`` while few have left, never
     above ``cap`` however many do (an infinite cap keeps it linear)."""
@@ -59,7 +36,6 @@ def unit_pull(exits_per_member: np.ndarray, weight: float, cap: float) -> np.nda
     return cap * -np.expm1(-weight * exits_per_member / cap)
 
 
-@register_jitable
 def emboldened_risk(risk: np.ndarray, contagion: np.ndarray, discount: float) -> np.ndarray:
     """Others getting away makes leaving look safer."""
     return risk * np.maximum(0.0, 1.0 - discount * contagion)

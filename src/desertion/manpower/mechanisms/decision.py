@@ -9,48 +9,16 @@ flee, mechanism 12) he picks by multinomial logit: ``logit_choice`` is the one c
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
 
 SERVE, SHIRK, EXIT = 0, 1, 2
 
 
 def logistic_noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
-    """Today's noise of ``n`` men: logistic with ``scale``, one uniform draw each (none at
-    ``scale <= 0``: no noise)."""
     if scale <= 0:
         return np.zeros(n)
-    return logistic(rng.random(n), scale)
+    return rng.logistic(0.0, scale, n)
 
 
-@register_jitable
-def logistic(draw: np.ndarray, scale: float) -> np.ndarray:
-    """The logistic variate of a U(0, 1) ``draw`` (0 at ``scale <= 0``)."""
-    if scale <= 0:
-        return 0.0 * draw
-    return scale * np.log(draw / (1.0 - draw))
-
-
-@register_jitable
-def may_exceed(draw: float, scale: float, margin: float) -> bool:
-    """False only if the noise ``logistic(draw, scale)`` cannot exceed ``margin``: a bound
-    without a logarithm (log x <= x - 1, with room for rounding), so that the many men far
-    below the bar are passed over without computing their noise."""
-    if scale <= 0:
-        return margin < 0.0
-    return scale * (draw / (1.0 - draw) - 1.0) + 1e-9 > margin
-
-
-@register_jitable
-def lowest_bar(threshold: np.ndarray, shirk_ratio: float, noise_scale: float,
-               n_options: int) -> np.ndarray:
-    """The lower of the two bars, shirking at ``shirk_ratio * threshold`` and leaving at
-    ``threshold`` less the most the inclusive cost of leaving can fall below zero."""
-    lowest_exit_cost = -noise_scale * np.log(n_options)
-    return np.minimum(shirk_ratio * threshold, threshold + lowest_exit_cost)
-
-
-@register_jitable
 def weighs_the_ways_out(push: np.ndarray, noise: np.ndarray, threshold: np.ndarray,
                         shirk_ratio: float, noise_scale: float, n_options: int) -> np.ndarray:
     """Who needs to weigh shirking and leaving today: push + noise over one of the bars
@@ -60,7 +28,8 @@ def weighs_the_ways_out(push: np.ndarray, noise: np.ndarray, threshold: np.ndarr
     (``logit_choice`` over ``n_options`` channels) never below
     ``-noise_scale * log(n_options)``.
     """
-    return push + noise > lowest_bar(threshold, shirk_ratio, noise_scale, n_options)
+    lowest_exit_cost = -noise_scale * np.log(n_options)
+    return push + noise > np.minimum(shirk_ratio * threshold, threshold + lowest_exit_cost)
 
 
 def decide(push: np.ndarray, exit_cost: np.ndarray, shirk_cost: np.ndarray,
@@ -99,30 +68,12 @@ def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
     """
     if noise <= 0:
         return cheapest(costs)
-    return _logit_rows(np.ascontiguousarray(costs, dtype=np.float64), rng.random(len(costs)),
-                       float(noise))
-
-
-@njit(cache=True, nogil=True)
-def _logit_rows(costs, draws, noise):
-    """``logit_choice`` row by row (a few options each): weights relative to the cheapest,
-    so no weight overflows; a row whose options all cost inf gets option 0 and a NaN cost."""
-    n, k = costs.shape
-    choice = np.zeros(n, np.int64)
-    inclusive = np.empty(n)
-    weights = np.empty(k)
-    for i in range(n):
-        lowest = costs[i, 0]
-        for j in range(1, k):
-            lowest = min(lowest, costs[i, j])
-        total = 0.0
-        for j in range(k):
-            weights[j] = np.exp((lowest - costs[i, j]) / noise)  # cost inf: weight 0
-            total += weights[j]
-        target = draws[i] * total
-        cumulative = 0.0
-        for j in range(k):
-            cumulative += weights[j]
-            choice[i] += target > cumulative
-        inclusive[i] = lowest - noise * np.log(total)
-    return choice, inclusive
+    lowest = costs[:, 0].copy()
+    for j in range(1, costs.shape[1]):  # a few options, each a whole-array pass
+        np.minimum(lowest, costs[:, j], out=lowest)
+    with np.errstate(over="ignore"):  # a tiny noise sends far dearer options to -inf: weight 0
+        weights = np.exp((lowest[:, None] - costs) / noise)  # options of cost inf weigh 0
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[:, -1]
+    choice = (rng.random(len(costs))[:, None] * total[:, None] > cumulative).sum(axis=1)
+    return choice, lowest - noise * np.log(total)

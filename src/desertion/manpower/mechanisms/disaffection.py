@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba.extending import register_jitable
 
 if TYPE_CHECKING:
     from desertion.manpower.compile import DisaffectionParams
 
 
-@register_jitable
 def hardship_drivers(base: np.ndarray, casualties: np.ndarray, airstrikes: np.ndarray,
                      winter: np.ndarray, pay: np.ndarray, momentum: np.ndarray,
                      mistaken: np.ndarray, weights: DisaffectionParams) -> np.ndarray:
@@ -27,15 +25,13 @@ def hardship_drivers(base: np.ndarray, casualties: np.ndarray, airstrikes: np.nd
              + weights.pay_weight * np.maximum(0.0, 1.0 - pay)
              + weights.momentum_weight * np.maximum(0.0, -momentum)
              + weights.mistaken_weight * mistaken)
-    return np.minimum(np.maximum(level, 0.0), 1.0)  # a clip, in a form Numba compiles for scalars
+    return np.clip(level, 0.0, 1.0)
 
 
-@register_jitable
 def update_hardship(hardship: np.ndarray, drivers: np.ndarray, lag_days: float) -> np.ndarray:
     """One day of exponential adjustment towards ``drivers`` (the lag of pattern 5)."""
     return hardship + (drivers - hardship) * (1.0 - np.exp(-1.0 / lag_days))
 
 
-@register_jitable
 def disaffection(hardship: np.ndarray, commitment: np.ndarray) -> np.ndarray:
     return hardship * (1.0 - commitment)

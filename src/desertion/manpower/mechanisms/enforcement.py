@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from desertion.engine.sampling import bernoulli_indices
 from desertion.manpower.codes import Sanction, Status
 
 
@@ -36,17 +35,3 @@ def violations(draw: np.ndarray, code_rate: np.ndarray, mistaken_rate: np.ndarra
     violators = draw < code_rate
     innocents = (draw >= code_rate) & (draw < code_rate + mistaken_rate)
     return violators, innocents
-
-
-def violations_among(rng: np.random.Generator, n: int, code_rate: float, mistaken_rate: float
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """``violations`` for ``n`` men who share the two rates, drawn sparsely: the men punished
-    at all (rate ``code_rate + mistaken_rate``), then each one's cause in proportion to its
-    rate; returns the positions of the violators and of the innocents. The cost grows with
-    the men punished, not with ``n``."""
-    punished = bernoulli_indices(rng, n, min(code_rate + mistaken_rate, 1.0))
-    if len(punished) == 0:
-        return punished, punished
-    code, _ = violations(rng.random(len(punished)) * (code_rate + mistaken_rate),
-                         np.float64(code_rate), np.float64(mistaken_rate))
-    return punished[code], punished[~code]

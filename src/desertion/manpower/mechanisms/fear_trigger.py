@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
 
 
-@register_jitable
 def danger(combat: np.ndarray, airstrikes: np.ndarray) -> np.ndarray:
     """Danger above the ordinary: combat intensity beyond its baseline of 1, plus strikes."""
     return np.maximum(0.0, combat - 1.0) + airstrikes
 
 
-@register_jitable
 def triggered(disaffection: np.ndarray, danger: np.ndarray, weight: float) -> np.ndarray:
     return disaffection * (1.0 + weight * danger)
