@@ -308,7 +308,7 @@ class Manpower:
         unit = people.unit[men]
         n_units = len(units.faction)
         members = np.bincount(unit, minlength=n_units)
-        per_member = 1.0 / np.maximum(members[unit], 1)
+        per_member = 1.0 / np.maximum(members, 1)  # by unit
         grievance = self.disaffect(men, f, unit, per_member)                # 1
         spread = self.exit_contagion(men, unit, per_member)                 # 5
         danger = fear_trigger.danger(calendar.combat[f, day], calendar.airstrikes[f, day])
@@ -339,14 +339,18 @@ class Manpower:
 
     def disaffect(self, men: np.ndarray, f: int, unit: np.ndarray, per_member: np.ndarray
                   ) -> np.ndarray:
-        """Mechanism 1: hardship follows its drivers (stored); returns disaffection."""
+        """Mechanism 1: hardship follows its drivers (stored); returns disaffection.
+
+        The drivers depend on his unit and the day only: computed once a unit
+        (``per_member``: 1 / the unit's men on duty), then read by each man."""
         people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
         params = self.params.disaffection
         drivers = disaffection.hardship_drivers(
-            self.compiled.factions.base_hardship[f], units.recent_casualties[unit] * per_member,
+            self.compiled.factions.base_hardship[f], units.recent_casualties * per_member,
             calendar.airstrikes[f, day], calendar.winter[f, day], calendar.pay[f, day],
-            calendar.momentum[f, day], units.recent_mistaken[unit] * per_member, params)
-        hardship = disaffection.update_hardship(people.hardship[men], drivers, params.lag_days)
+            calendar.momentum[f, day], units.recent_mistaken * per_member, params)
+        hardship = disaffection.update_hardship(people.hardship[men], drivers[unit],
+                                                params.lag_days)
         people.hardship[men] = hardship
         return disaffection.disaffection(hardship, people.commitment[men])
 
@@ -360,9 +364,10 @@ class Manpower:
                                                  self.day, params.memory_days)
         else:
             tie_share = np.zeros(len(men))
-        return contagion.contagion(self.units.recent_exits[unit] * per_member, tie_share,
-                                   unit_weight=params.unit_weight,
-                                   tie_weight=params.tie_weight, unit_cap=params.unit_cap)
+        # the unit's pull, once a unit (``per_member`` is by unit), then his ties'
+        pull = contagion.unit_pull(self.units.recent_exits * per_member, params.unit_weight,
+                                   params.unit_cap)
+        return pull[unit] + contagion.tie_pull(tie_share, params.tie_weight)
 
     def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
         """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""

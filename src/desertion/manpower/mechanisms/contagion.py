@@ -25,7 +25,12 @@ def contagion(unit_recent_exits_per_member: np.ndarray, tie_share: np.ndarray, *
     """The push a man feels from recent exits: from his unit (``unit_weight`` per recent
     exit per member at first, saturating at ``unit_cap``) and from his ties."""
     return unit_pull(unit_recent_exits_per_member, unit_weight, unit_cap) + \
-        tie_weight * tie_share
+        tie_pull(tie_share, tie_weight)
+
+
+def tie_pull(tie_share: np.ndarray, weight: float) -> np.ndarray:
+    """The push from his ties: ``weight`` times the share of them who recently left."""
+    return weight * tie_share
 
 
 def unit_pull(exits_per_member: np.ndarray, weight: float, cap: float) -> np.ndarray:
