@@ -21,14 +21,10 @@ import subprocess
 import sys
 import textwrap
 
-CHILD = textwrap.dedent("""
-    import json, resource, sys, time
-    from desertion.manpower.model import simulate
-    from desertion.manpower.scenario import load_scenario
-
-    factor, seed = float(sys.argv[1]), int(sys.argv[2])
-    scenario = load_scenario("syria-2014")
-    if factor != 1.0:
+# syria-2014 with every count (fighters, civilians, recruitment, call-ups, sweeps,
+# withdrawals) times one factor; the child programs of both benchmarks define it
+SCALED = textwrap.dedent("""
+    def scaled(scenario, factor):
         data = scenario.model_dump(mode="python")
         for faction in data["factions"]:
             for cohort in faction["cohorts"]:
@@ -42,7 +38,18 @@ CHILD = textwrap.dedent("""
         for event in data["events"]:
             if "men" in event:
                 event["men"] = round(event["men"] * factor)
-        scenario = type(scenario).model_validate(data)
+        return type(scenario).model_validate(data)
+""")
+
+CHILD = SCALED + textwrap.dedent("""
+    import json, resource, sys, time
+    from desertion.manpower.model import simulate
+    from desertion.manpower.scenario import load_scenario
+
+    factor, seed = float(sys.argv[1]), int(sys.argv[2])
+    scenario = load_scenario("syria-2014")
+    if factor != 1.0:
+        scenario = scaled(scenario, factor)
     started = time.perf_counter()
     result = simulate(scenario, seed=seed)
     wall = time.perf_counter() - started

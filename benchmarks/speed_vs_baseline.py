@@ -48,30 +48,13 @@ from pathlib import Path
 from typing import Any
 
 from _baseline import REPO, baseline_python, resolve, run_child, src_digest, working_python
-from bench_manpower import FULL_AGENTS
+from bench_manpower import FULL_AGENTS, SCALED
 
-CHILD = textwrap.dedent("""
+CHILD = SCALED + textwrap.dedent("""
     import json, resource, sys, time
     import desertion
     from desertion.manpower.model import simulate
     from desertion.manpower.scenario import load_scenario
-
-    def scaled(scenario, factor):
-        # every count times factor, as bench_manpower.py does
-        data = scenario.model_dump(mode="python")
-        for faction in data["factions"]:
-            for cohort in faction["cohorts"]:
-                cohort["count"] = round(cohort["count"] * factor)
-            rec = faction["recruitment"]
-            for key in ("local_volunteers_per_day", "foreign_volunteers_per_month",
-                        "callups_per_day"):
-                rec[key] *= factor
-        for block in data["civilians"]:
-            block["draft_eligible_men"] = round(block["draft_eligible_men"] * factor)
-        for event in data["events"]:
-            if "men" in event:
-                event["men"] = round(event["men"] * factor)
-        return type(scenario).model_validate(data)
 
     spec = json.loads(sys.argv[1])
     overrides = {} if spec["scale"] is None else {"scale": spec["scale"]}
