@@ -10,7 +10,7 @@ OUT    ?= runs/$(SCENARIO)
 $(BIN)/desertion: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,calibration]"
 	touch $(BIN)/desertion
 
 # the dashboard's browser test drives Debian's chromium (as root, apt installs it; elsewhere

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import sys
 import tempfile
@@ -163,9 +164,45 @@ def run(
     report: Annotated[bool, typer.Option(help=f"write {REPORT_FILE} (interactive charts, "
                                          "opens with no network)")] = True,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    posterior: Annotated[str | None, typer.Option(
+        metavar="DIR", help="run an ensemble instead, each run's parameters drawn from this "
+        "posterior (a folder written by `desertion calibrate`, or a shipped fit's name); "
+        "writes daily bands (bands.csv, bands.parquet, bands.png)")] = None,
+    draws: Annotated[int | None, typer.Option(
+        min=2, help="with --posterior: how many runs, one parameter set each (default 100)")
+                     ] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=0, help="with --posterior: worker processes (default one per CPU; 0: in this "
+        "process)")] = None,
 ) -> None:
-    """Run a scenario; write Parquet tables, run.json, a plot and a report; print a summary."""
-    spec, resolved = load(scenario, set_, scale, until)
+    """Run a scenario; write Parquet tables, run.json, a plot and a report; print a summary.
+
+    With --posterior: a forecast, an ensemble of --draws runs whose parameters are drawn
+    from a fitted posterior; writes the daily bands of its outputs (median, 50% and 90%
+    bands) and prints the last day's strength of each faction."""
+    if posterior is not None:
+        _forecast(scenario, posterior, DEFAULT_DRAWS if draws is None else draws, workers,
+                  seed, scale, until, out, force, set_, plot, progress)
+        return
+    _refuse_forecast_options(draws, workers)
+    _run_one(scenario, seed, scale, until, out, force, set_, plot, report, progress)
+
+
+def _refuse_forecast_options(draws: int | None, workers: int | None) -> None:
+    """--draws and --workers shape an ensemble: without --posterior they are an error."""
+    given = [name for name, value in (("--draws", draws), ("--workers", workers))
+             if value is not None]
+    if given:
+        _fail(f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to a "
+              "forecast: add --posterior DIR (a folder written by `desertion calibrate`, or "
+              "a shipped fit's name) to run an ensemble drawn from it")
+
+
+def _run_one(source: str, seed: int | None, scale: float | None, until: str | None,
+             out: Path | None, force: bool, set_: list[str], plot: bool, report: bool,
+             progress: bool) -> None:
+    """``run`` without --posterior: one simulation, saved whole, then its summary."""
+    spec, resolved = load(source, set_, scale, until)
     seed = _check_seed(resolved.seed if seed is None else seed)
     folder = _claim_output(out, spec, resolved, seed, force)
     for warning in resolved.warnings():  # a run that simulates nothing, or runs for long
@@ -191,6 +228,97 @@ def run(
     written = ", ".join(["timeseries.parquet", "events.parquet", "run.json", *extra])
     console.print(f"wrote {escape(str(folder.target))}/ ({written}) in "
                   f"{result.meta['wall_time_s']:.1f} s", highlight=False)
+
+
+DEFAULT_DRAWS = 100
+"""``run --posterior``: runs in the ensemble unless --draws says otherwise."""
+
+
+def _forecast(source: str, posterior: str, draws: int, workers: int | None, seed: int | None,
+              scale: float | None, until: str | None, out: Path | None, force: bool,
+              set_: list[str], plot: bool, progress: bool) -> None:
+    """``run --posterior``: the scenario, seed and output folder handled as for one run,
+    the ensemble left to ``calibration.forecast``."""
+    # the module, not the package's attribute `forecast` (the function of that name)
+    fc = importlib.import_module("desertion.calibration.forecast")
+    from desertion.calibration.posterior import Posterior, PosteriorError
+
+    try:
+        post = Posterior.load(posterior)
+    except PosteriorError as exc:
+        _fail(f"--posterior {exc}")
+    settings = parse_settings(set_)
+    if scale is not None:
+        settings["scale"] = scale
+    try:
+        spec = model_for(source)
+        resolved = fc.forecast_scenario(post, source, settings)
+        if until is not None:
+            resolved = _until(spec, resolved, until)
+    except (ValueError, OverrideError) as exc:  # InputError and pydantic errors included
+        _fail(str(exc))
+    seed = _check_seed(resolved.seed if seed is None else seed)
+    identity = fc.forecast_identity(resolved, seed, draws, post)
+    target = out if out is not None else default_run_folder(
+        RUNS_ROOT, f"{resolved.name}-forecast", seed, identity)
+    try:
+        folder = fc.claim_folder(target, identity, replace_other=force)
+    except InputError as exc:
+        _fail(str(exc))
+    for warning in resolved.warnings():
+        _warn(warning)
+    last_day = None if until is None else dt.date.fromisoformat(until)
+    try:
+        # the posterior by its name, so that forecast.json records where it came from
+        result = fc.forecast(posterior, draws=draws, seed=seed, scenario=source,
+                             settings=settings, until=last_day, workers=workers,
+                             progress=progress)
+        extra = _draw_bands(result) if plot else {}
+        result.save_into(folder, extra_files=extra)
+    except KeyboardInterrupt:
+        folder.abandon()
+        errors.print(f"[yellow]interrupted[/]: nothing was written; earlier results in "
+                     f"{escape(str(folder.target))} are intact", highlight=False)
+        raise typer.Exit(130) from None
+    except (fc.ForecastError, fc.ForecastRunError) as exc:
+        folder.abandon()
+        _fail(str(exc), code=2 if isinstance(exc, fc.ForecastError) else 1)
+    except BaseException:
+        folder.abandon()
+        raise
+    failed = result.info["failed"]
+    if failed:
+        _warn(f"{len(failed)} of {draws} runs failed and are left out of the bands (the "
+              f"first, run {failed[0]['run']}: {failed[0]['error']}); see forecast.json")
+    console.print(_strength_table(result))
+    written = ", ".join([*fc.FILES, *extra])
+    console.print(f"wrote {escape(str(folder.target))}/ ({written})", highlight=False)
+
+
+def _draw_bands(result: Any) -> dict[str, bytes]:
+    """bands.png's bytes, drawn before the save; a figure that fails costs itself only."""
+    from desertion.calibration.forecast import PLOT_FILE
+
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            return {PLOT_FILE: result.plot(Path(scratch) / PLOT_FILE).read_bytes()}
+    except Exception as exc:  # the bands matter more than their picture
+        _warn(f"{PLOT_FILE} not drawn ({type(exc).__name__}: {exc}); the tables are saved")
+        return {}
+
+
+def _strength_table(result: Any) -> Table:
+    """The last day's median and 90% band of each faction's strength."""
+    last = result.last_day()
+    rows = last[last["output"].str.startswith("strength_")]
+    day = rows["date"].max()
+    table = Table(title=f"{result.info['scenario']}: strength on {day:%Y-%m-%d}, "
+                  f"{result.info['ok']} runs drawn from {result.info['posterior']['source']}")
+    for column in ("output", "median", "90% band"):
+        table.add_column(column, justify="left" if column == "output" else "right")
+    for row in rows.itertuples(index=False):
+        table.add_row(row.output, f"{row.median:,.0f}", f"{row.q05:,.0f} - {row.q95:,.0f}")
+    return table
 
 
 def _simulate(spec: Model, scenario: Any, seed: int, progress: bool) -> RunResult:
@@ -233,9 +361,14 @@ def show(scenario: Annotated[str, typer.Argument(help="a shipped name or a TOML 
 @app.command()
 def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `run`")],
             csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")
-                           ] = None) -> None:
-    """Compare a run with the documented figures (targets.csv) that apply to it."""
-    from desertion.manpower.targets import COLUMNS, compare, why_none_apply
+                           ] = None,
+            figures: Annotated[Path | None, typer.Option(
+                "--targets", help="your own figures instead of the package's: a CSV in the "
+                "shape of targets.csv with each row's measure in the columns measure, event, "
+                "detail, origin, status, first, last, on, outcome (docs/calibration.md)")
+                               ] = None) -> None:
+    """Compare a run with the documented figures (targets.csv, or --targets) that apply."""
+    from desertion.manpower.targets import COLUMNS, compare, compare_figures, why_none_apply
     from desertion.report.manpower_tables import targets_table
 
     try:
@@ -244,13 +377,22 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
         _fail(str(exc))
     if result.meta.get("model", "manpower") != "manpower":
         _fail(f"{run_dir}: targets apply to the manpower model, not {result.meta.get('model')}")
+    skipped: list[str] = []
     try:
-        comparison = compare(result)
+        if figures is None:
+            comparison = compare(result)
+        else:
+            comparison, skipped = compare_figures(result, figures)
+    except InputError as exc:
+        _fail(str(exc))
     except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
         _fail(f"{run_dir / 'run.json'}: does not describe a manpower run the targets can "
               f"read ({type(exc).__name__}: {exc})")
+    for reason in skipped:
+        _warn(f"{figures}: {reason}: left out")
     if comparison.empty:
-        _warn(why_none_apply(result))
+        _warn(why_none_apply(result) if figures is None else
+              f"none of the {len(skipped)} figures of {figures} applies to this run")
     console.print(targets_table(comparison))
     if csv is not None:
         _write_csv(csv, comparison, "--csv", header=",".join(COLUMNS))
@@ -438,10 +580,12 @@ def version() -> None:
 
 
 # the experiment commands (sweep, sensitivity) live with the experiment layer
+from desertion.calibration.cli import register as _register_calibration  # noqa: E402
 from desertion.experiments.cli import register as _register_experiments  # noqa: E402
 from desertion.validation.cli import register as _register_validation  # noqa: E402
 
 _register_experiments(app)
+_register_calibration(app)
 _register_validation(app)
 
 if __name__ == "__main__":

@@ -185,6 +185,29 @@ class ResultFolder:
         remove_empty(self._created)
 
 
+def claim_own_result(target: Path, own_files: Iterable[str], option: str, what: str
+                     ) -> ResultFolder:
+    """A folder an earlier command of this tool wrote (``what``: "a validation result",
+    say), staged to be replaced whole: refused if it is the current folder (or above it), or
+    if it also holds files other than ``own_files``."""
+    if _is_current_folder_or_above(target):
+        raise OutputError(option, target, "is the current folder (or holds it); choose a "
+                          "folder for the results")
+    own = set(own_files)
+    extra = sorted(e.name for e in target.iterdir() if e.name not in own)
+    if extra:
+        shown = ", ".join(extra[:5]) + (", ..." if len(extra) > 5 else "")
+        raise OutputError(option, target, f"is {what} but also holds files it did not write "
+                          f"({shown}); choose another folder or move them")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name[:64]}.", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(option, target, f"cannot write in {target.parent}: "
+                          f"{exc.strerror or exc}") from None
+    staging.chmod(0o777 & ~umask())
+    return ResultFolder(target, staging, [])
+
+
 def _present(path: Path, option: str, target: Path | None = None) -> bool:
     """Whether anything (a link included) is at ``path``; a path the system cannot even look
     up (a name too long, a forbidden folder) is refused."""

@@ -39,17 +39,20 @@ class RunContext:
     implementation: Model | None = None
     """The model itself, when it pickles (its class by reference); otherwise the worker
     looks the model up by name in its own registry."""
+    measures: Any = None
+    """Instead of the model's outcomes: a picklable ``measures(result, model) -> dict``
+    (a calibration's observations measured in each run)."""
 
     @classmethod
     def create(cls, model: Model, base: BaseModel, outcomes: tuple[str, ...],
-               series: tuple[str, ...] = ()) -> RunContext:
+               series: tuple[str, ...] = (), measures: Any = None) -> RunContext:
         implementation: Model | None = model
         try:
             pickle.dumps(model)
         except (pickle.PicklingError, AttributeError, TypeError):
             implementation = None
         return cls(model=model.name, base=base, outcomes=tuple(outcomes),
-                   series=tuple(series), implementation=implementation)
+                   series=tuple(series), implementation=implementation, measures=measures)
 
     def resolve(self) -> Model:
         """The model that runs: the one sent along, else the registry's."""
@@ -109,7 +112,8 @@ def execute_run(context: RunContext, run: PlannedRun) -> RunRecord:
         model = context.resolve()
         scenario = overridden(context.base, run.params)
         result = model.simulate(scenario, seed=run.seed)
-        values = model.outcomes(result)
+        values = (model.outcomes(result) if context.measures is None
+                  else context.measures(result, model))
         kept: dict[str, float] = {}
         for name in context.outcomes:
             # an outcome some runs do not define (too short a run, say) is missing: NaN

@@ -88,3 +88,10 @@ ENTRY_LABELS = [label(e) for e in Entry]
 CHANNEL_LABELS = [label(c) for c in Channel]
 OFFENCE_LABELS = [label(o) for o in Offence]
 IN_RANKS_LABELS = tuple(label(s) for s in IN_RANKS)  # as the output tables name them
+
+EVENT_NAMES = ("joined", "conscripted", "dragooned", "shirked", "returned_to_duty", "caught",
+               "fined", "jailed", "released", "dismissed", "attempted", "escaped",
+               "executed", "killed", "defected", "withdrew", "went_into_hiding",
+               "fled_abroad", "returned_amnesty")
+"""The event kinds a run's ``events`` table may hold (a test checks that runs of the
+shipped scenarios record no other)."""

@@ -16,11 +16,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from desertion.engine.errors import InputError
 from desertion.engine.results import RunResult
 from desertion.manpower.codes import IN_RANKS_LABELS as IN_RANKS
+from desertion.manpower.outcomes import outcomes
 
 
 def load_targets() -> pd.DataFrame:
@@ -179,3 +183,91 @@ def compare(run: RunResult) -> pd.DataFrame:
                      "low": low, "high": high, "model": value, "inside": inside,
                      "quality": target.quality, "source": target.source})
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+# --- a user's own figures ------------------------------------------------------------------
+
+def load_figures(path: str | Path) -> pd.DataFrame:
+    """A CSV of documented figures in the shape of targets.csv, with each row's measure in
+    the columns ``measure, event, detail, origin, status, first, last, on, outcome`` (the
+    keys of a calibration's ``[[observe]]``; docs/calibration.md). Raises ``InputError``
+    naming the file, the row and the column."""
+    from desertion.calibration.spec import MEASURE_COLUMNS
+
+    source = str(path)
+    try:
+        figures = pd.read_csv(path, dtype={c: str for c in (*MEASURE_COLUMNS, "faction")})
+    except (OSError, ValueError) as exc:
+        raise InputError(source, [("", f"cannot read it as CSV ({exc})")]) from None
+    missing = [c for c in ("id", "date", "value", "low", "high") if c not in figures.columns]
+    if missing:
+        raise InputError(source, [("", f"lacks the columns {missing}; expected those of "
+                                   f"targets.csv and the measure columns "
+                                   f"{', '.join(MEASURE_COLUMNS)}")])
+    dates = pd.to_datetime(figures["date"], errors="coerce")
+    bad = figures.index[dates.isna()]
+    if len(bad):
+        raise InputError(source, [(f"row {bad[0] + 2}, date", f"not a date (got "
+                                   f"{figures.at[bad[0], 'date']!r})")])
+    figures["date"] = dates
+    return figures
+
+
+def compare_figures(run: RunResult, path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """A run against a user's figures (``load_figures``): the table ``compare`` gives, and
+    for every row that does not apply, why."""
+    from pydantic import ValidationError
+
+    from desertion.calibration.observations import measure_tables
+    from desertion.calibration.spec import measure_from_row
+
+    figures = load_figures(path)
+    start, last = _period(run)
+    factions = sorted(f["id"] for f in run.meta["scenario"]["factions"])
+    rows, skipped = [], []
+    for i, figure in figures.iterrows():
+        label = f"{figure['id']} ({figure['date'].date()})"
+        try:
+            measure = measure_from_row(figure.to_dict())
+        except ValidationError as exc:
+            problems = "; ".join(e["msg"].removeprefix("Value error, ")
+                                 for e in exc.errors(include_url=False))
+            raise InputError(str(path), [(f"row {int(str(i)) + 2}", problems)]) from None
+        reason = _why_not(measure, factions, start, last)
+        if reason is not None or measure is None:
+            skipped.append(f"{label}: {reason}")
+            continue
+        m = measure.to_measure()
+        value = (float(outcomes(run).get(m.outcome or "", float("nan")))
+                 if m.kind == "outcome" else _sum_tables(run, m, measure_tables))
+        rows.append(_row(figure, m.describe(), value))
+    return pd.DataFrame(rows, columns=list(COLUMNS)), skipped
+
+
+def _why_not(measure: Any, factions: list[str], start: dt.date, last: dt.date) -> str | None:
+    if measure is None:
+        return "no measure declared (its `measure` cell is empty)"
+    if measure.faction is not None and measure.faction not in factions:
+        return f"faction {measure.faction!r} is not in this run ({', '.join(factions)})"
+    days = measure.to_measure().days()
+    if days is not None and (days[0] < start or days[1] > last):
+        return f"needs {days[0]}..{days[1]}; the run covers {start}..{last}"
+    return None
+
+
+def _sum_tables(run: RunResult, m: Any, measure_tables: Callable[..., float]) -> float:
+    if m.kind == "sum":
+        return sum(_sum_tables(run, t, measure_tables) for t in m.terms)
+    return measure_tables(run, m)
+
+
+def _row(figure: Any, how: str, value: float) -> dict[str, Any]:
+    low = figure["low"] if pd.notna(figure["low"]) else None
+    high = figure["high"] if pd.notna(figure["high"]) else None
+    inside = None
+    if low is not None or high is not None:
+        inside = (low is None or value >= low) and (high is None or value <= high)
+    return {"id": figure["id"], "date": figure["date"].date().isoformat(), "quantity": how,
+            "target": figure["value"], "low": low, "high": high, "model": value,
+            "inside": inside, "quality": figure.get("quality"),
+            "source": figure.get("source")}

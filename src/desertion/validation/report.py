@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from desertion.engine.output import OutputError, ResultFolder, read_run_json, umask
+from desertion.engine.output import OutputError, ResultFolder, claim_own_result, read_run_json
 from desertion.validation.design import CheckResult, Pattern
 
 FORMAT = "desertion.validation/1"
@@ -56,23 +55,8 @@ def claim(target: str | Path, option: str = "--out") -> ResultFolder:
 
 def _claim_own(target: Path, meta: dict[str, Any], option: str) -> ResultFolder:
     """An earlier validation's folder: replaced whole, if it holds only what it wrote."""
-    here = Path.cwd().resolve()
-    if target.resolve() == here or target.resolve() in here.parents:
-        raise OutputError(option, target, "is the current folder (or holds it); choose a "
-                          "folder for the results")
-    own = {*meta["files"], META_FILE}
-    extra = sorted(e.name for e in target.iterdir() if e.name not in own)
-    if extra:
-        shown = ", ".join(extra[:5]) + (", ..." if len(extra) > 5 else "")
-        raise OutputError(option, target, f"is a validation result but also holds files it "
-                          f"did not write ({shown}); choose another folder or move them")
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name[:64]}.", dir=target.parent))
-    except OSError as exc:
-        raise OutputError(option, target, f"cannot write in {target.parent}: "
-                          f"{exc.strerror or exc}") from None
-    staging.chmod(0o777 & ~umask())
-    return ResultFolder(target, staging, [])
+    return claim_own_result(target, {*meta["files"], META_FILE}, option,
+                            "a validation result")
 
 
 def table(results: Sequence[CheckResult]) -> pd.DataFrame:

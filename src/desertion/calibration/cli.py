@@ -1,0 +1,93 @@
+"""``desertion calibrate``: fit a scenario's parameters from the command line.
+
+    desertion calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS]
+                        [--simulations N]
+
+Exit status: 0 when the fit is written; 2 when the calibration file or its output folder is
+refused (before anything runs); 130 on Ctrl-C (what was recorded is kept: run the same
+command again to resume).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from desertion.calibration.calibrate import CalibrationResult
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def calibrate_command(
+    calibration: Annotated[str, typer.Argument(
+        help="a calibration TOML file, or a shipped one's name (isis-2014, saa-2014, "
+        "isis-2014-quick)")],
+    out: Annotated[Path | None, typer.Option(
+        help="output folder (default: the file's out, else results/calibrate-NAME); an "
+        "interrupted calibration resumes there")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="local worker processes (default: one per CPU; 0: in this process)")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="run on a Dask cluster: scheduler address, scheduler file, or 'local'")] = None,
+    simulations: Annotated[int | None, typer.Option(
+        min=20, help="training runs (overrides the file's method.simulations)")] = None,
+) -> None:
+    """Fit parameters to documented figures (neural posterior estimation); write the
+    posterior sample, its checks and a report."""
+    from desertion.calibration.calibrate import calibrate
+    from desertion.calibration.spec import CalibrationError, load_calibration
+
+    try:
+        cal = load_calibration(calibration)
+        if simulations is not None:
+            method = cal.spec.method.model_copy(update={"simulations": simulations})
+            spec = cal.spec.model_copy(update={"method": method})
+            cal = type(cal)(spec=spec, source=cal.source, text=cal.text, model=cal.model,
+                            base=cal.base, observations=cal.observations)
+        result = calibrate(cal, out=out, workers=workers, dask=dask, progress=True,
+                           console=errors)
+    except CalibrationError as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        errors.print("interrupted: the runs recorded so far are kept; run the same command "
+                     "again to resume")
+        raise typer.Exit(130) from None
+    _summary(result)
+
+
+def _summary(result: CalibrationResult) -> None:
+    from desertion.calibration.report import identifiability
+
+    posterior = result.posterior
+    verdicts = identifiability(posterior.priors(), posterior.draws).set_index(
+        "parameter")["verdict"]
+    table = Table(title="posterior: median and 90% interval")
+    for column in ("parameter", "median", "90% interval", "identifiability"):
+        table.add_column(column)
+    for row in posterior.intervals(0.9).itertuples(index=False):
+        table.add_row(row.parameter, f"{row.median:.4g}", f"{row.low:.4g} - {row.high:.4g}",
+                      verdicts[row.parameter])
+    console.print(table)
+    if not result.ppc.empty:
+        console.print(f"posterior predictive check: {int(result.ppc['inside'].sum())} of "
+                      f"{len(result.ppc)} observations inside the model's 90% band")
+    if result.baseline_ppc is not None:
+        console.print(f"the scenario's own values: {int(result.baseline_ppc['inside'].sum())}"
+                      f" of {len(result.baseline_ppc)}")
+    if result.coverage is not None and result.recovery is not None:
+        tests = result.recovery["test"].nunique()
+        console.print(f"recovery: {result.coverage:.0%} of true values inside their 90% "
+                      f"interval ({tests} synthetic tests)")
+    console.print(f"written to {result.out} (report: {result.report})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate_command)
