@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -207,19 +209,11 @@ def _run_one(source: str, seed: int | None, scale: float | None, until: str | No
     folder = _claim_output(out, spec, resolved, seed, force)
     for warning in resolved.warnings():  # a run that simulates nothing, or runs for long
         _warn(warning)
-    try:
+    with _staged(folder):
         result = _simulate(spec, resolved, seed, progress)
         extra = (_draw_plot(spec, result) if plot else {}) | (
             _draw_report(spec, result) if report else {})
         result.save_into(folder, extra_files=extra)
-    except KeyboardInterrupt:
-        folder.abandon()
-        errors.print(f"[yellow]interrupted[/]: nothing was written; earlier results in "
-                     f"{escape(str(folder.target))} are intact", highlight=False)
-        raise typer.Exit(130) from None
-    except BaseException:
-        folder.abandon()
-        raise
     if spec.agents(result) == 0:
         _warn("the run simulated no agent; there is nothing to summarise")
     else:
@@ -228,6 +222,22 @@ def _run_one(source: str, seed: int | None, scale: float | None, until: str | No
     written = ", ".join(["timeseries.parquet", "events.parquet", "run.json", *extra])
     console.print(f"wrote {escape(str(folder.target))}/ ({written}) in "
                   f"{result.meta['wall_time_s']:.1f} s", highlight=False)
+
+
+@contextlib.contextmanager
+def _staged(folder: ResultFolder) -> Iterator[None]:
+    """Work whose result is saved into ``folder``: if it fails, the staging is abandoned
+    and an earlier result stays as it was; Ctrl-C says so and exits with 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        folder.abandon()
+        errors.print(f"[yellow]interrupted[/]: nothing was written; earlier results in "
+                     f"{escape(str(folder.target))} are intact", highlight=False)
+        raise typer.Exit(130) from None
+    except BaseException:
+        folder.abandon()
+        raise
 
 
 DEFAULT_DRAWS = 100
@@ -269,23 +279,15 @@ def _forecast(source: str, posterior: str, draws: int, workers: int | None, seed
         _warn(warning)
     last_day = None if until is None else dt.date.fromisoformat(until)
     try:
-        # the posterior by its name, so that forecast.json records where it came from
-        result = fc.forecast(posterior, draws=draws, seed=seed, scenario=source,
-                             settings=settings, until=last_day, workers=workers,
-                             progress=progress)
-        extra = _draw_bands(result) if plot else {}
-        result.save_into(folder, extra_files=extra)
-    except KeyboardInterrupt:
-        folder.abandon()
-        errors.print(f"[yellow]interrupted[/]: nothing was written; earlier results in "
-                     f"{escape(str(folder.target))} are intact", highlight=False)
-        raise typer.Exit(130) from None
+        with _staged(folder):
+            # the posterior by its name, so that forecast.json records where it came from
+            result = fc.forecast(posterior, draws=draws, seed=seed, scenario=source,
+                                 settings=settings, until=last_day, workers=workers,
+                                 progress=progress)
+            extra = _draw_bands(result) if plot else {}
+            result.save_into(folder, extra_files=extra)
     except (fc.ForecastError, fc.ForecastRunError) as exc:
-        folder.abandon()
         _fail(str(exc), code=2 if isinstance(exc, fc.ForecastError) else 1)
-    except BaseException:
-        folder.abandon()
-        raise
     failed = result.info["failed"]
     if failed:
         _warn(f"{len(failed)} of {draws} runs failed and are left out of the bands (the "

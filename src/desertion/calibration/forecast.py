@@ -45,7 +45,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from desertion.calibration.posterior import Posterior
-from desertion.engine.output import OutputError, ResultFolder, claim_own_result
+from desertion.engine.output import OutputError, ResultFolder, claim_own_result, read_own_meta
 from desertion.experiments.design import PlannedRun
 from desertion.experiments.spec import overridden
 from desertion.experiments.store import write_atomic, write_json_atomic
@@ -575,16 +575,7 @@ class Forecast:
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
     """The ``forecast.json`` of ``folder`` if a forecast wrote it, else ``None``."""
-    try:
-        meta = json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        return None
-    files = meta.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
-    return meta
+    return read_own_meta(folder, META_FILE, FORMAT)
 
 
 def claim_folder(target: str | Path, identity: str, *, replace_other: bool = False,

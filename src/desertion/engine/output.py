@@ -185,6 +185,21 @@ class ResultFolder:
         remove_empty(self._created)
 
 
+def read_own_meta(folder: Path, name: str, format: Any) -> dict[str, Any] | None:
+    """The metadata file ``name`` of ``folder`` if this tool wrote it (its ``format`` and a
+    list of the ``files`` it wrote), else ``None``."""
+    try:
+        meta = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != format:
+        return None
+    files = meta.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return meta
+
+
 def claim_own_result(target: Path, own_files: Iterable[str], option: str, what: str
                      ) -> ResultFolder:
     """A folder an earlier command of this tool wrote (``what``: "a validation result",

@@ -17,7 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from desertion.engine.output import OutputError, ResultFolder, claim_own_result, read_run_json
+from desertion.engine.output import (
+    OutputError,
+    ResultFolder,
+    claim_own_result,
+    read_own_meta,
+    read_run_json,
+)
 from desertion.validation.design import CheckResult, Pattern
 
 FORMAT = "desertion.validation/1"
@@ -28,16 +34,7 @@ PER_SEED = "per_seed.csv"
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
     """The ``validation.json`` of ``folder`` if this command wrote it, else ``None``."""
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        return None
-    files = meta.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
-    return meta
+    return read_own_meta(folder, META_FILE, FORMAT)
 
 
 def claim(target: str | Path, option: str = "--out") -> ResultFolder:
