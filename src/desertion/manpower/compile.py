@@ -228,6 +228,7 @@ class FactionParams:
     ties_per_fighter: Array = field(metadata=_source("ties_per_fighter", np.int64))
     base_hardship: Array = field(metadata=_source("base_hardship"))
     combat_death_rate: Array = field(metadata=_source("combat_death_rate"))
+    duty_rosters: Array = field(metadata=_source("duty_rosters", np.bool_))
     watchers_per_unit: Array = field(metadata=_source("enforcement.watchers_per_unit"))
     foreign_visibility: Array = field(metadata=_source("enforcement.foreign_visibility"))
     shirker_detection: Array = field(metadata=_source("enforcement.shirker_detection"))

@@ -375,6 +375,11 @@ class Faction(Strict):
     pay: NonNegative = param(1.0, "pay level (1 = normal)", "1")
     combat_death_rate: Share = param(0.0002, "deaths per fighter-day at combat intensity 1 "
                                      "(a daily chance)", "1/day")
+    duty_rosters: bool = param(True, "whether the faction keeps duty rosters, so that a man "
+                               "can shirk (stay on its books without reporting) and be "
+                               "caught shirking; false for a group without them: its men "
+                               "serve or try to leave", "", "MODEL.md mechanism 7 (shirking "
+                               "presumes a state army's rosters)")
     enforcement: Enforcement = Enforcement()
     sanctions: Sanctions = Sanctions()
     barriers: Barriers = Barriers()

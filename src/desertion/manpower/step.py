@@ -419,6 +419,8 @@ class Manpower:
                                                    params.decision.noise)
         shirk_cost = sanctions.expected_cost(risk_aversion, seen.shirk_risk,
                                              severity[Offence.SHIRKING])
+        if not self.compiled.factions.duty_rosters[f]:  # no rosters: no one can shirk
+            shirk_cost = np.full_like(shirk_cost, np.inf)
         chosen = channel[:, None]
         people.perceived_risk[men[weighing]] = np.take_along_axis(seen.perceived, chosen,
                                                                   1)[:, 0]
