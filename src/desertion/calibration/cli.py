@@ -10,6 +10,7 @@ command again to resume).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,8 +50,7 @@ def calibrate_command(
         if simulations is not None:
             method = cal.spec.method.model_copy(update={"simulations": simulations})
             spec = cal.spec.model_copy(update={"method": method})
-            cal = type(cal)(spec=spec, source=cal.source, text=cal.text, model=cal.model,
-                            base=cal.base, observations=cal.observations)
+            cal = dataclasses.replace(cal, spec=spec)
         result = calibrate(cal, out=out, workers=workers, dask=dask, progress=True,
                            console=errors)
     except CalibrationError as exc:

@@ -20,6 +20,14 @@ from scipy import stats
 class _Prior(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> _Prior:
+        """Every prior with bounds (uniform, log-uniform, truncated normal) needs low < high."""
+        low, high = getattr(self, "low", None), getattr(self, "high", None)
+        if low is not None and high is not None and not high > low:
+            raise ValueError(f"high ({high:g}) must be above low ({low:g})")
+        return self
+
     def _dist(self) -> stats.rv_continuous:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
@@ -47,12 +55,6 @@ class Uniform(_Prior):
     low: float
     high: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
-        return self
-
     def _dist(self) -> stats.rv_continuous:
         return stats.uniform(self.low, self.high - self.low)
 
@@ -61,12 +63,6 @@ class LogUniform(_Prior):
     prior: Literal["loguniform"]
     low: float = Field(gt=0)
     high: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LogUniform:
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
-        return self
 
     def _dist(self) -> stats.rv_continuous:
         return stats.loguniform(self.low, self.high)
@@ -89,9 +85,7 @@ class TruncatedNormal(_Prior):
     high: float = math.inf
 
     @model_validator(mode="after")
-    def _ordered(self) -> TruncatedNormal:
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+    def _bounded(self) -> TruncatedNormal:
         if math.isinf(self.low) and math.isinf(self.high):
             raise ValueError("a truncated normal needs low or high (else use normal)")
         return self
