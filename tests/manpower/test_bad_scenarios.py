@@ -43,7 +43,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "rule_above_and_below.toml": ("factions[0](red).rules[0]",
                                   "exactly one of 'above' or 'below'"),
     "unknown_sanction.toml": ("factions[0](red).sanctions.desertion",
-                              "'none', 'fine', 'dismissal', 'prison' or 'execution'"),
+                              "'none', 'fine', 'dismissal', 'prison', 'execution', "
+                              "'corporal' or 'reprisal', or a mix of them"),
     "missing_side.toml": ("factions[0](red).side", "Field required"),
     "bad_faction_id.toml": ("factions[0](Red Army).id", "^[a-z][a-z0-9_]*$"),
     "bad_date.toml": ("start", "valid date"),
@@ -168,7 +169,7 @@ def refused_path(path: Path) -> ScenarioError:
 
 def test_a_too_large_population_names_the_memory_it_would_need() -> None:
     message = refusal("too_many_agents.toml").problems[0][1]
-    assert "about 27 GB of memory" in message and "the maximum is 50,000,000" in message
+    assert "about 28.2 GB of memory" in message and "the maximum is 50,000,000" in message
     assert "scale to 0.083 or less" in message
 
 

@@ -55,7 +55,7 @@ def test_bytes_per_agent_is_what_the_state_columns_hold() -> None:
         columns = [getattr(people, name) for name in people.names]
         per_row = sum(column.nbytes for column in columns) / len(columns[0])
         assert per_row == bytes_per_agent(ties)
-    assert bytes_per_agent(2) == 45  # the default two ties
+    assert bytes_per_agent(2) == 47  # the default two ties (birth_day added for issue 14)
 
 
 def test_the_run_length_cap_fits_the_day_columns() -> None:
@@ -79,7 +79,7 @@ def test_more_agents_than_the_cap_are_refused_at_the_largest_count() -> None:
     error = refused(data)
     assert keys(error) == ["civilians[0].draft_eligible_men"]
     assert error.problems[0][1] == (
-        "the scenario would simulate 60,000,300 agents, about 2.7 GB of memory for their state "
+        "the scenario would simulate 60,000,300 agents, about 2.82 GB of memory for their state "
         "alone; the maximum is 50,000,000: lower the counts, or scale to 0.83 or less")
 
 
@@ -262,7 +262,7 @@ def test_a_long_run_and_a_large_population() -> None:
     assert scenario_from(minimal_scenario(end=dt.date(2024, 5, 31))).warnings() == []
     large = scenario_from(minimal_scenario(
         civilians=[{"territory": "red", "draft_eligible_men": 20_000_000}]))
-    assert large.warnings() == ["scale = 1: the run simulates about 20,000,300 agents (900 MB "
+    assert large.warnings() == ["scale = 1: the run simulates about 20,000,300 agents (940 MB "
                                 "for their state alone); it may take long"]
 
 

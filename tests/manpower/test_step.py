@@ -21,7 +21,7 @@ from desertion.manpower.codes import (
     group_of,
     in_ranks,
 )
-from desertion.manpower.compile import compile_scenario
+from desertion.manpower.compile import compile_scenario, sanction_mix
 from desertion.manpower.model import build, simulate
 from desertion.manpower.scenario import load_scenario
 from desertion.manpower.step import Manpower
@@ -77,7 +77,7 @@ def test_punish_sets_status_and_fear_by_sanction() -> None:
     for sanction, men in by_sanction.items():
         fear_before = units.fear.copy()
         public_before = model.state.public_fear.copy()
-        pol.sanction[0, Offence.DESERTION] = int(sanction)
+        pol.sanction[0, Offence.DESERTION] = sanction_mix(sanction.name.lower())
         model.punish(men, Offence.DESERTION)
         status = model.people.status[men]
         added = units.fear - fear_before
@@ -86,6 +86,8 @@ def test_punish_sets_status_and_fear_by_sanction() -> None:
         elif sanction == Sanction.PRISON:
             assert (status == Status.JAILED).all() and added.sum() > 0
             assert (model.people.release_day[men] == model.day + pol.prison_days[0]).all()
+        elif sanction in (Sanction.CORPORAL, Sanction.REPRISAL):  # back on duty, seen
+            assert (status == Status.SERVING).all() and added.sum() > 0
         else:  # none, fine, dismissal: back on duty, and nobody is frightened by it
             assert (status == Status.SERVING).all()
             assert not added.any()
@@ -112,13 +114,13 @@ def test_scheduled_policy_switch_takes_effect_on_its_day() -> None:
     for _ in range(switch_day):
         model.step()
     assert model.state.policy.military_police_share[0] == 0.0
-    assert model.state.policy.sanction[0, Offence.SHIRKING] == Sanction.FINE
+    assert model.state.policy.sanction[0, Offence.SHIRKING, Sanction.FINE] == 1.0
     model.step()
     assert model.state.policy.military_police_share[0] == pytest.approx(0.02)
-    assert model.state.policy.sanction[0, Offence.SHIRKING] == Sanction.PRISON
+    assert model.state.policy.sanction[0, Offence.SHIRKING, Sanction.PRISON] == 1.0
     # the run's policy changed, not the compiled one
     assert model.compiled.policy.military_police_share[0] == 0.0
-    assert model.compiled.policy.sanction[0, Offence.SHIRKING] == Sanction.FINE
+    assert model.compiled.policy.sanction[0, Offence.SHIRKING, Sanction.FINE] == 1.0
     assert model.policy_log == [{"date": "2014-12-20", "faction": "isis",
                                  "cause": "scheduled",
                                  "set": {"military_police_share": 0.02,

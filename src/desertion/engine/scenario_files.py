@@ -81,6 +81,10 @@ class ScenarioFiles(Generic[S]):
     keys_by_model: Callable[[], Mapping[str, Set[str]]]
     error: type[ScenarioError] = ScenarioError
     default_model: str | None = None
+    relative_paths: tuple[tuple[str, str], ...] = ()
+    """(list of tables, key) pairs whose values are file paths, relative to the file that
+    holds them: made absolute when the file is read, so an including file's tables keep
+    pointing next to the file they came from."""
 
     @property
     def shipped_folder(self) -> Traversable:
@@ -137,6 +141,7 @@ class ScenarioFiles(Generic[S]):
             data = read_toml(found.file)
         except UnreadableFile as exc:
             raise self.error(found.name, [("", str(exc))]) from None
+        self._anchor_paths(data, found)
         includes = data.pop("include", [])
         if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
             raise self.error(found.name, [("include", "expected a list of scenario names or "
@@ -152,6 +157,16 @@ class ScenarioFiles(Generic[S]):
                                  ) from None
             merged = merge(merged, part)
         return found.name, merge(merged, data)
+
+    def _anchor_paths(self, data: dict[str, Any], found: _Found) -> None:
+        """Make the file's relative paths (``relative_paths``) absolute, from its folder."""
+        folder = Path(str(found.file)).parent
+        for table, key in self.relative_paths:
+            items = data.get(table)
+            for item in items if isinstance(items, list) else []:
+                value = item.get(key) if isinstance(item, dict) else None
+                if isinstance(value, str) and not Path(value).is_absolute():
+                    item[key] = str(folder / value)
 
     def _locate(self, source: str | Path, relative_to: Path | None, shipped_only: bool
                 ) -> _Found:

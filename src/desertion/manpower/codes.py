@@ -17,6 +17,8 @@ class Status(IntEnum):
     RETURNED = 6   # a foreign fighter (or militiaman) back in his home country
     EXECUTED = 7
     KILLED = 8
+    DEMOBILISED = 9  # left through a state's programme (surrender, amnesty, reintegration)
+    CAPTURED = 10    # taken prisoner by the enemy in combat
 
 
 class Origin(IntEnum):
@@ -40,6 +42,7 @@ class Channel(IntEnum):
     ABROAD = 1     # a local crosses a border as a refugee
     HOME = 2       # a foreigner crosses a border back to his own country
     DEFECT = 3     # anyone, to a faction that accepts him
+    SURRENDER = 4  # anyone, to a state's demobilisation programme, where it has one
 
 
 class Offence(IntEnum):
@@ -55,12 +58,15 @@ class Sanction(IntEnum):
     DISMISSAL = 2
     PRISON = 3
     EXECUTION = 4
+    CORPORAL = 5   # flogging, branding, hard labour in the unit: back to duty
+    REPRISAL = 6   # punishment of his family: back to duty, his unit embittered
 
 
 IN_RANKS = (Status.SERVING, Status.SHIRKING, Status.JAILED)  # on a faction's books: strength
 FIRST_IN_RANKS, LAST_IN_RANKS = np.uint8(Status.SERVING), np.uint8(Status.JAILED)
 N_STATUSES = len(Status)
 N_ORIGINS = len(Origin)
+N_SANCTIONS = len(Sanction)
 
 
 def in_ranks(status: np.ndarray) -> np.ndarray:
@@ -92,6 +98,7 @@ IN_RANKS_LABELS = tuple(label(s) for s in IN_RANKS)  # as the output tables name
 EVENT_NAMES = ("joined", "conscripted", "dragooned", "shirked", "returned_to_duty", "caught",
                "fined", "jailed", "released", "dismissed", "attempted", "escaped",
                "executed", "killed", "defected", "withdrew", "went_into_hiding",
-               "fled_abroad", "returned_amnesty")
+               "fled_abroad", "returned_amnesty", "captured", "acquitted", "beaten",
+               "family_punished")
 """The event kinds a run's ``events`` table may hold (a test checks that runs of the
 shipped scenarios record no other)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from desertion.manpower.codes import Offence, Sanction
+from desertion.manpower.codes import N_SANCTIONS, Offence, Sanction
 from desertion.manpower.mechanisms.withdrawal import daily_hazard
 from desertion.manpower.scenario import (
     Beta,
@@ -29,6 +29,7 @@ from desertion.manpower.scenario import (
     Rule,
     Scenario,
 )
+from desertion.manpower.schedules import Write, compile_schedules
 
 Array = np.ndarray
 DAYS_PER_MONTH = 365.25 / 12
@@ -53,6 +54,7 @@ class DisaffectionParams:
     pay_weight: float
     momentum_weight: float
     mistaken_weight: float
+    reprisal_weight: float
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class SeverityParams:
     prison_per_year: float
     fine: float
     dismissal: float
+    corporal: float
+    reprisal: float
 
 
 @dataclass(frozen=True)
@@ -152,13 +156,15 @@ def mechanism_params(m: Mechanisms) -> MechanismParams:
             lag_days=float(d.lag_days), casualty_weight=float(d.casualty_weight),
             airstrike_weight=float(d.airstrike_weight), winter_weight=float(d.winter_weight),
             pay_weight=float(d.pay_weight), momentum_weight=float(d.momentum_weight),
-            mistaken_weight=float(d.mistaken_weight)),
+            mistaken_weight=float(d.mistaken_weight),
+            reprisal_weight=float(d.reprisal_weight)),
         capture=CaptureParams(k=float(c.k), rule=str(c.rule),
                               hide_exposure=float(c.hide_exposure),
                               alert_weight=float(c.alert_weight)),
         severity=SeverityParams(execution=float(s.execution),
                                 prison_per_year=float(s.prison_per_year), fine=float(s.fine),
-                                dismissal=float(s.dismissal)),
+                                dismissal=float(s.dismissal), corporal=float(s.corporal),
+                                reprisal=float(s.reprisal)),
         deterrence=DeterrenceParams(
             public_weight=float(dt.public_weight), private_weight=float(dt.private_weight),
             prison_weight=float(dt.prison_weight), half_life_days=float(dt.half_life_days)),
@@ -185,11 +191,13 @@ def mechanism_params(m: Mechanisms) -> MechanismParams:
 
 # -- per-faction parameters: each field says where in a Faction it is read from --------------
 
-def _source(path: str, dtype: Any = np.float64, per: str | None = None) -> dict[str, Any]:
+def _source(path: str, dtype: Any = np.float64, per: str | None = None,
+            daily: bool = True) -> dict[str, Any]:
     """Field metadata: the field is read from ``path`` of each faction, as ``dtype``;
     ``per``: "day" (a count, multiplied by the scale) or "month" (a count per month, made a
-    count per day and scaled)."""
-    return {"path": path, "dtype": dtype, "per": per}
+    count per day and scaled); ``daily``: read by the daily step (so a schedule may change
+    it), not only at setup."""
+    return {"path": path, "dtype": dtype, "per": per, "daily": daily}
 
 
 def _read_fields(cls: type, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -200,12 +208,18 @@ def _read_fields(cls: type, scenario: Scenario) -> dict[str, np.ndarray]:
             continue
         get = operator.attrgetter(f.metadata["path"])
         per = f.metadata["per"]
-        values[f.name] = _per_faction(scenario.factions, get, f.metadata["dtype"])
+        # an optional number left unset (a channel the faction lacks) is infinitely dear
+        values[f.name] = _per_faction(scenario.factions, lambda x, get=get: _or_inf(get(x)),
+                                      f.metadata["dtype"])
         if per == "day":
             values[f.name] = scenario.scale * values[f.name]
         elif per == "month":
             values[f.name] = scenario.scale / DAYS_PER_MONTH * values[f.name]
     return values
+
+
+def _or_inf(value: Any) -> Any:
+    return np.inf if value is None else value
 
 
 def _per_faction(factions: list[Faction], getter: Any, dtype: Any = np.float64) -> np.ndarray:
@@ -224,10 +238,12 @@ class FactionParams:
     ids: tuple[str, ...]
     side: Array                    # index of its side (sides sorted by name)
     defect_target: Array           # faction that takes its defectors, -1 if none
-    unit_size: Array = field(metadata=_source("unit_size", np.int64))
-    ties_per_fighter: Array = field(metadata=_source("ties_per_fighter", np.int64))
+    unit_size: Array = field(metadata=_source("unit_size", np.int64, daily=False))
+    ties_per_fighter: Array = field(metadata=_source("ties_per_fighter", np.int64,
+                                                     daily=False))
     base_hardship: Array = field(metadata=_source("base_hardship"))
     combat_death_rate: Array = field(metadata=_source("combat_death_rate"))
+    combat_capture_rate: Array = field(metadata=_source("combat_capture_rate"))
     duty_rosters: Array = field(metadata=_source("duty_rosters", np.bool_))
     watchers_per_unit: Array = field(metadata=_source("enforcement.watchers_per_unit"))
     foreign_visibility: Array = field(metadata=_source("enforcement.foreign_visibility"))
@@ -239,6 +255,12 @@ class FactionParams:
     barrier_home: Array = field(metadata=_source("barriers.home"))
     barrier_defect: Array = field(metadata=_source("barriers.defect"))
     barrier_travel_ban: Array = field(metadata=_source("barriers.travel_ban"))
+    barrier_surrender: Array = field(metadata=_source("barriers.surrender"))  # inf: none
+    reward_hide: Array = field(metadata=_source("rewards.hide"))
+    reward_abroad: Array = field(metadata=_source("rewards.abroad"))
+    reward_home: Array = field(metadata=_source("rewards.home"))
+    reward_defect: Array = field(metadata=_source("rewards.defect"))
+    reward_surrender: Array = field(metadata=_source("rewards.surrender"))
     travel_ban_checkpoint: Array = field(metadata=_source("barriers.travel_ban_checkpoint"))
     barrier_smuggling: Array = field(metadata=_source("barriers.smuggling"))
     smuggling_interception: Array = field(metadata=_source("barriers.smuggling_interception"))
@@ -252,12 +274,24 @@ class FactionParams:
     dragooned_commitment_factor: Array = field(
         metadata=_source("recruitment.dragooned_commitment_factor"))
     gap_response: Array = field(metadata=_source("recruitment.gap_response"))
+    conscript_threshold_factor: Array = field(
+        metadata=_source("recruitment.conscript_threshold_factor"))
+    dragooned_threshold_factor: Array = field(
+        metadata=_source("recruitment.dragooned_threshold_factor"))
+    draft_age_min: Array = field(metadata=_source("recruitment.draft_age_min"))
+    draft_age_max: Array = field(metadata=_source("recruitment.draft_age_max"))
     volunteer_commitment: Array           # (F, 2): mean, sd
     foreign_volunteer_commitment: Array   # (F, 2): mean, sd
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def copy(self) -> FactionParams:
+        """A copy with writable arrays of its own (a run's, for its schedules to write)."""
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)})
 
 
 def _faction_params(scenario: Scenario) -> FactionParams:
@@ -285,13 +319,13 @@ class PolicyUpdate:
     """A compiled ``PolicyChange``: the values it sets, ready to write, and its log entry."""
 
     values: tuple[tuple[str, Any], ...]      # (Policy field, value), counts already scaled
-    sanctions: tuple[tuple[int, int], ...]   # (Offence, Sanction code)
+    sanctions: tuple[tuple[int, tuple[float, ...]], ...]  # (Offence, mix over the codes)
     logged: tuple[tuple[str, Any], ...]      # the change as run.json records it
 
     @classmethod
     def of(cls, change: PolicyChange, scale: float) -> PolicyUpdate:
         values = change.model_dump(exclude_none=True)
-        sanctions = tuple((OFFENCES.index(o), SANCTION_CODES[values.pop(o)])
+        sanctions = tuple((OFFENCES.index(o), tuple(sanction_mix(values.pop(o))))
                           for o in OFFENCES if o in values)
         for name in ("callups_per_day", "sweep_per_day"):
             if name in values:
@@ -309,13 +343,14 @@ class Policy:
     run's (``State.policy``), replaced by ``changed`` when a switch or a rule applies.
     """
 
-    sanction: Array        # (F, offences) Sanction codes
+    sanction: Array        # (F, offences, sanctions): each offence's mix of outcomes
     sweep_per_day: Array   # scaled
     travel_ban: Array      # bool: a ban decided by policy (on top of the calendar's)
     military_police_share: Array = field(metadata=_source("enforcement.military_police_share"))
     checkpoint: Array = field(metadata=_source("enforcement.checkpoint"))
     prison_days: Array = field(metadata=_source("sanctions.prison_days", np.int64))
     publicity: Array = field(metadata=_source("sanctions.publicity"))
+    acquittal: Array = field(metadata=_source("sanctions.acquittal"))
     callups_per_day: Array = field(  # scaled
         metadata=_source("recruitment.callups_per_day", per="day"))
 
@@ -327,17 +362,25 @@ class Policy:
     def changed(self, faction: int, update: PolicyUpdate) -> Policy:
         """This policy with ``update`` applied to ``faction`` (a new Policy)."""
         new = self.copy()
-        for offence, code in update.sanctions:
-            new.sanction[faction, offence] = code
+        for offence, mix in update.sanctions:
+            new.sanction[faction, offence] = mix
         for name, value in update.values:
             getattr(new, name)[faction] = value
         return new
 
 
+def sanction_mix(sentence: str | dict[str, float]) -> np.ndarray:
+    """(sanctions,) probabilities of a scenario's sentence: one sanction, or a mix."""
+    mix = np.zeros(N_SANCTIONS)
+    for name, p in ({sentence: 1.0} if isinstance(sentence, str) else sentence).items():
+        mix[SANCTION_CODES[name]] = p
+    return mix
+
+
 def _policy(scenario: Scenario) -> Policy:
     fs = scenario.factions
-    return Policy(sanction=np.array([[SANCTION_CODES[getattr(f.sanctions, o)] for o in OFFENCES]
-                                     for f in fs], dtype=np.int64),
+    return Policy(sanction=np.array([[sanction_mix(getattr(f.sanctions, o)) for o in OFFENCES]
+                                     for f in fs]).reshape(len(fs), len(OFFENCES), N_SANCTIONS),
                   sweep_per_day=np.zeros(len(fs)), travel_ban=np.zeros(len(fs), dtype=bool),
                   **_read_fields(Policy, scenario))
 
@@ -362,6 +405,8 @@ class Calendar:
     foreign_inflow: np.ndarray     # foreign volunteers per day before momentum (scaled)
     # for each day, the scheduled policy switches that take effect: (faction, update)
     policy_switches: tuple[tuple[tuple[int, PolicyUpdate], ...], ...] = ()
+    # for each day, the schedules' writes (``schedules.Write``), before the switches
+    schedule_writes: tuple[tuple[Write, ...], ...] = ()
 
 
 def _by_faction(values: list[float], n_days: int) -> np.ndarray:
@@ -405,7 +450,9 @@ def _calendar(scenario: Scenario, n_days: int) -> Calendar:
             switches[first].extend((row, update) for row in rows)
         else:
             _apply_event(arrays, event, rows, days, length, scenario.scale)
-    return Calendar(**arrays, policy_switches=tuple(tuple(day) for day in switches))
+    writes = compile_schedules(scenario, n_days, arrays)
+    return Calendar(**arrays, policy_switches=tuple(tuple(day) for day in switches),
+                    schedule_writes=writes)
 
 
 def _apply_event(cal: dict[str, np.ndarray], event: Any, rows: list[int], days: slice,

@@ -8,7 +8,7 @@ constant here:
   or draft pool on Earth.
 - ``MAX_AGENTS``: agents simulated, that is counts times ``scale`` at the start plus the
   volunteers expected over the run: 50 million. Each agent's state takes ``bytes_per_agent``
-  bytes (45 with the default two ties, from ``state.py``'s columns), and a run's peak memory
+  bytes (47 with the default two ties, from ``state.py``'s columns), and a run's peak memory
   was measured at about 110 bytes per agent (peak resident memory of runs of 2, 4, 8 and 20
   million agents for 30 days; 20 million took 2.35 GB and 24 s), so the cap keeps a run
   within about 6 GB, and about 12 minutes per simulated year. It also bounds the men one

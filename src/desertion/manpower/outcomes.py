@@ -18,6 +18,7 @@ _STOCKS = ("strength_start_{f}", "strength_end_{f}",
            *(f"{status}_end_{{f}}" for status in OUT_OF_REACH))
 _FLOWS = ("attempted_{f}", "deserted_{f}", "defected_{f}", "killed_{f}", "joined_{f}",
           "conscripted_{f}", "dragooned_{f}", "went_into_hiding_{f}", "fled_abroad_{f}",
+          "demobilised_{f}", "captured_{f}", "acquitted_{f}",
           *(f"executed_desertion_{{f}}_{origin}" for origin in ORIGINS),
           "executed_{f}", "executed_foreign_share_{f}", "exits_per_death_{f}")
 
@@ -76,6 +77,9 @@ def outcomes(run: RunResult) -> dict[str, float]:
         out[f"dragooned_{f}"] = total("dragooned")
         out[f"went_into_hiding_{f}"] = total("went_into_hiding")
         out[f"fled_abroad_{f}"] = total("fled_abroad")
+        out[f"demobilised_{f}"] = total("escaped", "surrender")  # to a state's programme
+        out[f"captured_{f}"] = total("captured")
+        out[f"acquitted_{f}"] = total("acquitted")
         for origin in ("local", "foreign"):
             out[f"executed_desertion_{f}_{origin}"] = total("executed", "desertion", origin)
         executed = total("executed", "desertion")

@@ -8,6 +8,7 @@ unit and source; ``docs/ODD.md`` lists them and ``desertion show`` prints them r
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -40,7 +44,8 @@ from desertion.manpower.limits import (
 )
 from desertion.models import scenario_keys
 
-SanctionName = Literal["none", "fine", "dismissal", "prison", "execution"]
+SanctionName = Literal["none", "fine", "dismissal", "prison", "execution", "corporal",
+                       "reprisal"]
 OffenceName = Literal["desertion", "shirking", "code", "evasion"]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -49,6 +54,43 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 """Men at full scale (bounded: a count is multiplied into memory, see ``limits.py``)."""
 MenPerDay = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]
 """Men per day (or month) at full scale, bounded like a count."""
+def _sums_to_one(mix: dict[str, float]) -> dict[str, float]:
+    if not mix:
+        raise ValueError("a mix of sanctions needs at least one outcome")
+    total = sum(mix.values())
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"the probabilities of a mix of sanctions must add up to 1 (they "
+                         f"add up to {total:.6g})")
+    return mix
+
+
+SanctionMix = Annotated[dict[SanctionName, Annotated[float, Field(ge=0.0, le=1.0)]],
+                        AfterValidator(_sums_to_one)]
+"""Outcomes of a sentence with their probabilities, e.g. {execution = 0.2, prison = 0.8}."""
+SANCTION_NAMES = typing.get_args(SanctionName)
+_MIX = TypeAdapter(SanctionMix)
+
+
+def _sentence(value: Any) -> Any:
+    """One sanction's name, or a mix; one message for either kind of mistake (pydantic's
+    own would report the value against both kinds)."""
+    if isinstance(value, dict):
+        try:
+            return _MIX.validate_python(value)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in error["loc"])
+            raise ValueError(f"a mix of sanctions: {where + ': ' if where else ''}"
+                             f"{error['msg']}") from None
+    if value in SANCTION_NAMES:
+        return value
+    names = ", ".join(repr(n) for n in SANCTION_NAMES[:-1])
+    raise ValueError(f"Input should be {names} or {SANCTION_NAMES[-1]!r}, or a mix of them "
+                     f"with probabilities, e.g. {{execution = 0.2, prison = 0.8}} (got "
+                     f"{value!r})")
+
+
+Sentence = Annotated[SanctionName | SanctionMix, PlainValidator(_sentence)]
 CalendarDate = Annotated[dt.date, AfterValidator(in_calendar)]
 """A date from ``limits.FIRST_DAY`` to ``limits.LAST_DAY``."""
 EXTENDED_END = dt.date(2015, 12, 31)
@@ -102,6 +144,9 @@ class Disaffection(Strict):
                                    "calibrated by hand ('lose its momentum', seed text)", ge=0)
     mistaken_weight: float = param(2.0, "hardship per mistaken punishment per unit member",
                                    "1", "assumption", ge=0)
+    reprisal_weight: float = param(2.0, "hardship per reprisal against a comrade's family "
+                                   "per unit member (as a mistaken punishment)", "1",
+                                   "assumption", ge=0)
 
 
 class CaptureRisk(Strict):
@@ -129,6 +174,10 @@ class Severity(Strict):
                                          "assumption")
     fine: Share = param(0.05, "severity of a fine", "1", "assumption")
     dismissal: Share = param(0.15, "severity of dismissal from a state job", "1", "assumption")
+    corporal: Share = param(0.2, "severity of corporal punishment (flogging, branding, hard "
+                            "labour in the unit)", "1", "assumption")
+    reprisal: Share = param(0.4, "severity of a reprisal against his family", "1",
+                            "assumption")
 
 
 class Deterrence(Strict):
@@ -240,6 +289,25 @@ class Mechanisms(Strict):
 
 # --- factions ------------------------------------------------------------------------------
 
+MAX_AGE = 89.0
+"""The oldest age at the start a scenario may give: birth days are kept in a 16-bit column
+(``state.py``), days before the start down to -32,767 (89.7 years)."""
+
+
+class Ages(Strict):
+    """Ages at the start, uniform between ``min`` and ``max`` years (men age as the run goes
+    on: a man of 17 at the start is 18 a year later)."""
+
+    min: float = Field(ge=0.0, le=MAX_AGE, description="youngest, in years")
+    max: float = Field(ge=0.0, le=MAX_AGE, description="oldest, in years")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ages:
+        if self.max < self.min:
+            raise ValueError(f"max={self.max} is below min={self.min}")
+        return self
+
+
 class Cohort(Strict):
     """Fighters present at the start, by origin and way of entry."""
 
@@ -247,6 +315,7 @@ class Cohort(Strict):
     entry: Literal["volunteer", "foreign_volunteer", "conscript", "dragooned", "militia"]
     count: Count = Field(description="fighters at the start (full scale)")
     commitment: Beta
+    ages: Ages | None = Field(None, description="ages at the start (none: not modelled)")
     source: str = ""
 
 
@@ -271,10 +340,17 @@ class Enforcement(Strict):
 
 
 class Sanctions(Strict):
-    desertion: SanctionName = param("prison", "sanction for a caught deserter", "")
-    shirking: SanctionName = param("prison", "sanction for a caught shirker", "")
-    code: SanctionName = param("prison", "sanction for a code violation", "")
-    evasion: SanctionName = param("fine", "sanction for a caught draft evader", "")
+    """Mechanism 9: what a caught man gets, per offence: one sanction, or a mix of outcomes
+    with their probabilities (``{execution = 0.2, prison = 0.5, corporal = 0.3}``), after a
+    trial that acquits with chance ``acquittal``."""
+
+    desertion: Sentence = param("prison", "sanction for a caught deserter", "")
+    shirking: Sentence = param("prison", "sanction for a caught shirker", "")
+    code: Sentence = param("prison", "sanction for a code violation", "")
+    evasion: Sentence = param("fine", "sanction for a caught draft evader", "")
+    acquittal: Share = param(0.0, "chance a trial acquits the accused (he goes back to duty "
+                             "unpunished); 0: no trial, or one that always convicts", "1",
+                             "assumption")
     prison_days: int = param(90, "length of a prison term", "days", "assumption", ge=1,
                              le=MAX_PRISON_DAYS)
     publicity: Share = param(0.5, "share of executions made public across the faction "
@@ -296,6 +372,28 @@ class Barriers(Strict):
                                    "(bribes, forged papers), on top of the barrier abroad", "1")
     smuggling_interception: Share = param(0.3, "share of the border's chance of being "
                                           "stopped that a smuggled man still faces", "1")
+    surrender: NonNegative | None = param(
+        None, "barrier to surrendering to a state's demobilisation programme (reaching its "
+        "lines, handing in his weapon, the stigma); none: the faction's men have no such "
+        "programme (a schedule that sets it opens one on its date)", "1",
+        "MODEL.md mechanism 8 (exit channels), issue 14")
+
+
+class Rewards(Strict):
+    """Incentives on the exit channels: the value to him of what he is offered for taking
+    the channel (cash, amnesty, land, a job, reintegration), subtracted from its barrier.
+    A reward larger than the barrier makes the channel pay: its net cost is negative."""
+
+    hide: NonNegative = param(0.0, "reward for slipping home (e.g. a pardon for deserters "
+                              "who stay quietly at home)", "1")
+    abroad: NonNegative = param(0.0, "reward for leaving the country (e.g. resettlement)",
+                                "1")
+    home: NonNegative = param(0.0, "reward for a foreigner's journey home (e.g. a home "
+                              "country's amnesty for returnees)", "1")
+    defect: NonNegative = param(0.0, "reward for defecting to the accepting faction (pay, "
+                                "a bounty for arms)", "1")
+    surrender: NonNegative = param(0.0, "reward for surrendering to the state's programme "
+                                   "(cash, amnesty, reintegration)", "1")
 
 
 class Recruitment(Strict):
@@ -320,6 +418,18 @@ class Recruitment(Strict):
                                                "relative to his commitment as a civilian", "1",
                                                "assumption (seed text: dragooned men desert "
                                                "more)")
+    conscript_threshold_factor: NonNegative = param(
+        1.0, "a conscript's activation threshold relative to his own (below 1 he acts on "
+        "less disaffection: a higher desertion hazard); applies to starting cohorts of entry "
+        "conscript too", "1", "assumption (1: the entry route acts through commitment only)")
+    dragooned_threshold_factor: NonNegative = param(
+        1.0, "the same for a man taken by force (a sweep, or a starting cohort of entry "
+        "dragooned)", "1", "assumption (1: the entry route acts through commitment only)")
+    draft_age_min: float = param(0.0, "youngest age call-ups and sweeps take (men of unknown "
+                                 "age are always within the band)", "years", "", ge=0.0,
+                                 le=MAX_AGE)
+    draft_age_max: float = param(MAX_AGE, "oldest age call-ups and sweeps take", "years", "",
+                                 ge=0.0, le=MAX_AGE)
     accepts_defectors_from: list[Identifier] = param([], "factions whose fighters this one "
                                                      "takes in", "")
 
@@ -329,10 +439,11 @@ class PolicyChange(Strict):
 
     military_police_share: Share | None = None
     checkpoint: Share | None = None
-    desertion: SanctionName | None = None
-    shirking: SanctionName | None = None
-    code: SanctionName | None = None
-    evasion: SanctionName | None = None
+    desertion: Sentence | None = None
+    shirking: Sentence | None = None
+    code: Sentence | None = None
+    evasion: Sentence | None = None
+    acquittal: Share | None = None
     publicity: Share | None = None
     callups_per_day: MenPerDay | None = None
     sweep_per_day: MenPerDay | None = None
@@ -375,6 +486,9 @@ class Faction(Strict):
     pay: NonNegative = param(1.0, "pay level (1 = normal)", "1")
     combat_death_rate: Share = param(0.0002, "deaths per fighter-day at combat intensity 1 "
                                      "(a daily chance)", "1/day")
+    combat_capture_rate: Share = param(0.0, "men taken prisoner by the enemy per "
+                                       "fighter-day at combat intensity 1 (a daily chance)",
+                                       "1/day", "assumption (0: captures are not modelled)")
     duty_rosters: bool = param(True, "whether the faction keeps duty rosters, so that a man "
                                "can shirk (stay on its books without reporting) and be "
                                "caught shirking; false for a group without them: its men "
@@ -383,6 +497,7 @@ class Faction(Strict):
     enforcement: Enforcement = Enforcement()
     sanctions: Sanctions = Sanctions()
     barriers: Barriers = Barriers()
+    rewards: Rewards = Rewards()
     recruitment: Recruitment = Recruitment()
     rules: list[Rule] = Field(default_factory=list)
 
@@ -394,6 +509,8 @@ class Civilians(Strict):
     draft_eligible_men: Count = Field(description="men of draft age (full scale)")
     state_employee_share: Share = Field(0.0, description="share employed by the state")
     commitment: Beta = Field(Beta(mean=0.4, sd=0.2), description="support for the faction")
+    ages: Ages | None = Field(None, description="ages at the start (none: not modelled, every "
+                              "man is within any draft-age band)")
     source: str = ""
 
 
@@ -498,6 +615,43 @@ Event = Annotated[
 ]
 
 
+class Schedule(Strict):
+    """A parameter that changes over time (``desertion.manpower.schedules``): its values on
+    dates, held until the next (``step``) or joined by straight lines (``linear``)."""
+
+    parameter: str = Field(description="the parameter: a path inside a faction (e.g. "
+                           "`barriers.hide`, `rewards.surrender`) or `mechanisms.<section>."
+                           "<field>`")
+    faction: Identifier | None = Field(None, description="the faction it applies to (none: "
+                                       "every faction; none for a mechanism's parameter)")
+    values: list[tuple[CalendarDate, float]] = Field(
+        default_factory=list, description="[date, value] pairs, in the parameter's unit at "
+        "full scale")
+    series: str | None = Field(None, description="a CSV file with the columns date,value "
+                               "(a path relative to the scenario file), read into `values`")
+    interpolation: Literal["step", "linear"] = Field(
+        "step", description="step: each value holds until the next date; linear: values "
+        "between dates lie on the line joining them (a ramp)")
+    source: str = Field("", description="where the values come from")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_series(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("series") and not data.get("values"):
+            from desertion.manpower.schedules import read_series
+            try:
+                data = {**data, "values": read_series(data["series"])}
+            except OSError as exc:
+                raise ValueError(f"series {data['series']!r}: {exc.strerror or exc}") from None
+        return data
+
+    @model_validator(mode="after")
+    def _has_values(self) -> Schedule:
+        if not self.values:
+            raise ValueError("a schedule needs values or a series")
+        return self
+
+
 class Scenario(Strict):
     """One case to simulate. See ``docs/ODD.md`` for every parameter."""
 
@@ -520,6 +674,9 @@ class Scenario(Strict):
         default_factory=list, description="the calendar of the extension: events that may "
         "start after `end` (up to 2015-12-31) and take effect only in a run that reaches them "
         "(extend_through_2015, --until, a later end); applied after `events`")
+    schedules: list[Schedule] = Field(
+        default_factory=list, description="parameters that change over time (steps, ramps, "
+        "CSV series); see docs/ODD.md 7.16")
 
     @property
     def calendar_end(self) -> dt.date:
@@ -633,6 +790,10 @@ def _check_references(scenario: Scenario) -> list[Problem]:
     for i, event in enumerate(scenario.extension_events):
         problems += _event_problems(scenario, f"extension_events[{i}]({event.kind})", event,
                                     known, extension=True)
+    if scenario.schedules:
+        from desertion.manpower.schedules import schedule_problems
+        for i, schedule in enumerate(scenario.schedules):
+            problems += schedule_problems(scenario, f"schedules[{i}]", schedule, known)
     return problems
 
 
@@ -675,7 +836,8 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
 
 FILES = ScenarioFiles(model="manpower", label="manpower", package="desertion.manpower",
                       folder="scenarios", schema=Scenario, keys_by_model=scenario_keys,
-                      error=ScenarioError, default_model="manpower")
+                      error=ScenarioError, default_model="manpower",
+                      relative_paths=(("schedules", "series"),))
 """Where the manpower model's scenario files are, and how they are checked."""
 SHIPPED = FILES.shipped_folder
 

@@ -19,7 +19,7 @@ from desertion.manpower.codes import (
     group_of,
     in_ranks,
 )
-from desertion.manpower.compile import Compiled, Policy
+from desertion.manpower.compile import Compiled, FactionParams, Policy
 from desertion.manpower.mechanisms.recruitment import beta_draw
 
 NEVER = np.iinfo(np.int16).min  # "no such day yet" in day columns
@@ -44,12 +44,30 @@ def agent_columns(ties: int) -> dict[str, object]:
         "joined_day": np.int16,      # tenure = day - joined_day
         "release_day": np.int16,     # end of a prison term
         "exit_day": np.int16,        # last attempt to leave (for contagion)
+        "birth_day": np.int16,       # day of birth (before the start: < 0); NEVER: unknown
         "ties": (np.int32, ties),    # other fighters he talks with; -1: none
     }
 
 
 DEFAULTS = {"unit": -1, "ties": -1, "joined_day": NEVER, "release_day": NEVER,
-            "exit_day": NEVER, "faction": -1}
+            "exit_day": NEVER, "birth_day": NEVER, "faction": -1}
+DAYS_PER_YEAR = 365.25
+
+
+def birth_days(rng: np.random.Generator, ages: object, n: int) -> np.ndarray:
+    """Birth days (relative to the start) of ``n`` men of ages uniform in ``ages`` (a
+    scenario's ``Ages``), or NEVER for all if ``ages`` is None (then nothing is drawn)."""
+    if ages is None:
+        return np.full(n, NEVER, dtype=np.int16)
+    years = rng.uniform(ages.min, ages.max, n)
+    return np.round(-years * DAYS_PER_YEAR).astype(np.int16)
+
+
+def within_ages(birth_day: np.ndarray, day: int, youngest: float, oldest: float
+                ) -> np.ndarray:
+    """Who is within the age band [youngest, oldest] on ``day``; men of unknown age are."""
+    age = (day - birth_day.astype(np.int32)) / DAYS_PER_YEAR
+    return (birth_day == NEVER) | ((age >= youngest) & (age <= oldest))
 
 
 @dataclass
@@ -61,17 +79,19 @@ class Units:
     recent_casualties: np.ndarray  # decaying count of deaths (hardship)
     recent_mistaken: np.ndarray    # decaying count of mistaken punishments (hardship)
     fear: np.ndarray               # fear left by private examples (deterrence)
+    recent_reprisals: np.ndarray   # decaying count of reprisals on families (hardship)
 
     @classmethod
     def empty(cls) -> Units:
         z = np.zeros(0)
-        return cls(np.zeros(0, dtype=np.int64), z, z.copy(), z.copy(), z.copy())
+        return cls(np.zeros(0, dtype=np.int64), z, z.copy(), z.copy(), z.copy(), z.copy())
 
     def add(self, faction: int, n: int) -> np.ndarray:
         """Create ``n`` units for ``faction``; return their ids."""
         first = len(self.faction)
         self.faction = np.concatenate([self.faction, np.full(n, faction)])
-        for name in ("recent_exits", "recent_casualties", "recent_mistaken", "fear"):
+        for name in ("recent_exits", "recent_casualties", "recent_mistaken", "fear",
+                     "recent_reprisals"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(n)]))
         return np.arange(first, first + n)
 
@@ -153,6 +173,7 @@ class State:
     people: Columns
     units: Units
     policy: Policy                     # the policy in force (a copy of the compiled one)
+    factions: FactionParams            # the factions' parameters today (schedules write)
     fired: np.ndarray                  # (rules,) bool: which adaptive rules have fired
     census: Census                     # agents by (group, status), kept from the flows
     ranks: Ranks                       # rows of the men in the ranks, kept from the flows
@@ -181,10 +202,11 @@ def draw_ties(rng: np.random.Generator, members: np.ndarray, n: int, k: int, wid
     return ties
 
 
-def initial_state(compiled: Compiled, rng: Callable[[int], np.random.Generator]) -> State:
+def initial_state(compiled: Compiled, rng: Callable[..., np.random.Generator]) -> State:
     """The state on day 0: the factions' fighters, then the civilian blocks (``rng(f)``:
     faction ``f``'s own setup stream, for its fighters and then the civilians of its
-    territory), the compiled policy in force, no rule fired, the first census."""
+    territory; ``rng(f, "ages")`` its stream for ages, drawn only where a scenario gives
+    them), the compiled policy in force, no rule fired, the first census."""
     scenario, n_f = compiled.scenario, compiled.factions.n
     width = int(compiled.factions.ties_per_fighter.max(initial=0))
     n_total = sum(round(c.count * compiled.scale) for f in scenario.factions
@@ -199,6 +221,7 @@ def initial_state(compiled: Compiled, rng: Callable[[int], np.random.Generator])
     days = compiled.n_days
     census = Census.of(people.group, people.status, n_f * N_ORIGINS)
     return State(people=people, units=units, policy=compiled.policy.copy(),
+                 factions=compiled.factions.copy(),
                  fired=np.zeros(len(compiled.rules), dtype=bool), census=census,
                  ranks=Ranks(people.status),
                  public_fear=np.zeros(n_f),
@@ -229,13 +252,22 @@ def _add_fighters(people: Columns, units: Units, compiled: Compiled,
             risk_aversion=beta_draw(rng, decision.risk_aversion.mean,
                                     decision.risk_aversion.sd, n_f),
             hardship=fp.base_hardship[f],
-            threshold=beta_draw(rng, decision.threshold.mean, decision.threshold.sd, n_f),
+            threshold=beta_draw(rng, decision.threshold.mean, decision.threshold.sd, n_f)
+            * np.repeat([_threshold_factor(fp, f, c.entry) for c in faction.cohorts], counts),
             unit=_units_for(units, f, n_f, int(fp.unit_size[f]), rng),
-            joined_day=0)
+            joined_day=0,
+            birth_day=np.concatenate([birth_days(stream(f, "ages"), c.ages, n) for c, n
+                                      in zip(faction.cohorts, counts, strict=True)]))
         if width:
             members = np.arange(rows.start, rows.stop, dtype=np.int32)
             people.ties[rows] = draw_ties(rng, members, n_f, int(fp.ties_per_fighter[f]),
                                           width)
+
+
+def _threshold_factor(fp: FactionParams, f: int, entry: str) -> float:
+    """A starting cohort's threshold factor by its way of entry (1 for volunteers)."""
+    return {"conscript": float(fp.conscript_threshold_factor[f]),
+            "dragooned": float(fp.dragooned_threshold_factor[f])}.get(entry, 1.0)
 
 
 def _add_civilians(people: Columns, compiled: Compiled,
@@ -264,6 +296,7 @@ def _add_civilians(people: Columns, compiled: Compiled,
                                                decision.risk_aversion.sd, n_c)
         people.threshold[rows] = beta_draw(rng, decision.threshold.mean, decision.threshold.sd,
                                            n_c)
+        people.birth_day[rows] = birth_days(stream(f, "ages"), block.ages, n_c)
         first = ranges.get(f, (rows.start, rows.stop))[0]
         ranges[f] = (first, rows.stop)
     return [(f, first, end) for f, (first, end) in ranges.items()]

@@ -2,7 +2,7 @@
 
 One call of ``Manpower.step`` is one day:
 
-1. policy switches scheduled for the day take effect            (mechanism 15)
+1. schedules write the day's values; policy switches take effect (7.16; mechanism 15)
 2. prison terms that end release their men back to duty        (mechanism 9)
 3. combat kills fighters on duty                                (mechanism 10)
 4. fighters weigh their lot and serve, shirk or try to leave    (mechanisms 1-8)
@@ -23,6 +23,7 @@ the dynamics read); the compiled scenario is only read, and the recorder only wr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import NamedTuple
 
@@ -31,6 +32,7 @@ import numpy as np
 from desertion.engine.recorder import NOWHERE, Recorder
 from desertion.engine.sampling import bernoulli_indices, bernoulli_prefix_indices
 from desertion.engine.streams import Streams
+from desertion.manpower import schedules
 from desertion.manpower.codes import (
     CHANNEL_LABELS,
     ENTRY_LABELS,
@@ -65,11 +67,14 @@ from desertion.manpower.mechanisms import (
     sanctions,
     withdrawal,
 )
-from desertion.manpower.state import State, draw_ties, initial_state
+from desertion.manpower.scenario import MAX_AGE
+from desertion.manpower.state import State, draw_ties, initial_state, within_ages
 
 SANCTION_EVENTS = {Sanction.NONE: "released", Sanction.FINE: "fined",
                    Sanction.DISMISSAL: "dismissed", Sanction.PRISON: "jailed",
-                   Sanction.EXECUTION: "executed"}
+                   Sanction.EXECUTION: "executed", Sanction.CORPORAL: "beaten",
+                   Sanction.REPRISAL: "family_punished"}
+IN_THE_UNIT = (Sanction.PRISON, Sanction.CORPORAL, Sanction.REPRISAL)  # seen by his unit
 MISTAKEN = "mistaken"  # detail of punishments of innocents
 IS_FOREIGN = np.arange(N_ORIGINS) == Origin.FOREIGN  # by origin code
 
@@ -119,8 +124,10 @@ class Manpower:
         self.seed = seed
         self.params = compiled.mechanisms
         self.streams = Streams(seed)
-        self.state: State = initial_state(compiled, lambda f: self.rng("setup", f))
+        self.state: State = initial_state(compiled,
+                                          lambda f, use="setup": self.rng(use, f))
         self.people = self.state.people
+        self.factions = self.state.factions  # today's parameters: schedules write them
         self.units = self.state.units
         self.day = 0
         self.exposure = exits.channel_exposure(self.params.capture.hide_exposure)
@@ -168,7 +175,7 @@ class Manpower:
     def uniforms(self, use: str, faction: np.ndarray) -> np.ndarray:
         """One U(0, 1) draw per row, each row's from its faction's stream for ``use``."""
         out = np.empty(len(faction))
-        for f in range(self.compiled.factions.n):  # a few factions: whole-array passes
+        for f in range(self.factions.n):  # a few factions: whole-array passes
             mine = faction == f
             if mine.any():
                 out[mine] = self.rng(use, f).random(np.count_nonzero(mine))
@@ -214,13 +221,15 @@ class Manpower:
 
     # -- the day -------------------------------------------------------------------------
     def step(self) -> None:
+        self.apply_schedules()
         self.apply_policy_switches()
         ranks = self.in_ranks()
         self.strength = self.strength_now()
         self.release_from_prison(ranks)
         on_duty = ranks[self.people.status[ranks] != Status.JAILED]
         self.combat_attrition(on_duty)
-        on_duty = on_duty[self.people.status[on_duty] != Status.KILLED]
+        on_duty = on_duty[~np.isin(self.people.status[on_duty], (Status.KILLED,
+                                                                  Status.CAPTURED))]
         self.comrades = {}
         self.on_duty = on_duty
         exits_today = self.weigh_and_act(on_duty)
@@ -235,7 +244,22 @@ class Manpower:
         self.take_census()
         self.day += 1
 
-    # 1. scheduled policy switches ----------------------------------------------------------
+    # 1. schedules and scheduled policy switches -------------------------------------------
+    def apply_schedules(self) -> None:
+        """Today's values of scheduled parameters (``desertion.manpower.schedules``)."""
+        for write in self.compiled.calendar.schedule_writes[self.day]:
+            target, rows = write.target, list(write.rows)
+            if target.at == schedules.FACTION_AT:
+                getattr(self.factions, target.name)[rows] = write.value
+            elif target.at == schedules.POLICY_AT:
+                self.state.policy = self.state.policy.copy()  # a policy is never shared
+                getattr(self.state.policy, target.name)[rows] = write.value
+            else:  # a mechanism's parameter: a new frozen set of numbers
+                section, name = target.name.split(".")
+                changed = dataclasses.replace(getattr(self.params, section), **{name: write.value})
+                self.params = dataclasses.replace(self.params, **{section: changed})
+                self.exposure = exits.channel_exposure(self.params.capture.hide_exposure)
+
     def apply_policy_switches(self) -> None:
         for f, update in self.compiled.calendar.policy_switches[self.day]:
             self.change_policy(f, update, "scheduled")
@@ -245,7 +269,7 @@ class Manpower:
         self.state.policy = self.state.policy.changed(f, update)
         date = self.scenario.start + dt.timedelta(days=self.day)
         self.policy_log.append({"date": date.isoformat(),
-                                "faction": self.compiled.factions.ids[f], "cause": cause,
+                                "faction": self.factions.ids[f], "cause": cause,
                                 "set": dict(update.logged)})
 
     # 2. prison --------------------------------------------------------------------------
@@ -260,14 +284,22 @@ class Manpower:
         people, calendar, day = self.people, self.compiled.calendar, self.day
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
-        risk = attrition.death_probability(self.compiled.factions.combat_death_rate[faction],
+        risk = attrition.death_probability(self.factions.combat_death_rate[faction],
                                            calendar.combat[faction, day],
                                            calendar.airstrikes[faction, day],
                                            self.params.attrition.airstrike_lethality)
-        killed = serving[self.uniforms("attrition", faction) < risk]
+        dead = self.uniforms("attrition", faction) < risk
+        killed = serving[dead]
         self.units.recent_casualties += np.bincount(people.unit[killed],
                                                     minlength=len(self.units.faction))
         self.move(killed, Status.KILLED, "killed")
+        capture_rate = self.factions.combat_capture_rate
+        if capture_rate.any():  # its own stream: runs without captures draw nothing more
+            alive, faction = serving[~dead], faction[~dead]
+            taken = attrition.capture_probability(capture_rate[faction],
+                                                  calendar.combat[faction, day])
+            self.move(alive[self.uniforms("captured", faction) < taken], Status.CAPTURED,
+                      "captured")
 
     # 4-5. the fighters' decision and its outcome -------------------------------------------
     def weigh_and_act(self, on_duty: np.ndarray) -> np.ndarray:
@@ -277,7 +309,7 @@ class Manpower:
         parameters enter as numbers (no per-agent gathers); the outcomes are then applied
         for all at once.
         """
-        people, n_factions = self.people, self.compiled.factions.n
+        people, n_factions = self.people, self.factions.n
         faction = people.faction[on_duty]
         choices = []
         for f in range(n_factions):
@@ -318,13 +350,14 @@ class Manpower:
         threshold = people.threshold[men]
         noise_scale = self.params.decision.noise
         noise = decision.logistic_noise(self.rng("decision", f), len(men), noise_scale)
-        weighing = np.flatnonzero(decision.weighs_the_ways_out(
-            push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
-            exits.N_CHANNELS))
-        # 8: the channels open to him, by origin, and their barriers
+        # 8: the channels open to him, by origin, and their barriers (less any reward)
         travel_ban = bool(calendar.travel_ban[f, day] or self.state.policy.travel_ban[f])
         barriers = self.channel_barriers(f, travel_ban)
         origin = people.origin[men]
+        weighing = np.flatnonzero(decision.weighs_the_ways_out(
+            push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
+            exits.channels_of(bool(np.isfinite(self.factions.barrier_surrender[f]))),
+            exits.lowest_barrier(barriers)[origin]))
         # 2: those preparing to leave, to count the would-be leavers of each unit
         preparing = capture_risk.preparing_to_leave(
             push, exits.lowest_barrier(barriers)[origin], threshold)
@@ -346,9 +379,10 @@ class Manpower:
         people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
         params = self.params.disaffection
         drivers = disaffection.hardship_drivers(
-            self.compiled.factions.base_hardship[f], units.recent_casualties * per_member,
+            self.factions.base_hardship[f], units.recent_casualties * per_member,
             calendar.airstrikes[f, day], calendar.winter[f, day], calendar.pay[f, day],
-            calendar.momentum[f, day], units.recent_mistaken * per_member, params)
+            calendar.momentum[f, day], units.recent_mistaken * per_member, params,
+            units.recent_reprisals * per_member)
         hardship = disaffection.update_hardship(people.hardship[men], drivers[unit],
                                                 params.lag_days)
         people.hardship[men] = hardship
@@ -371,11 +405,14 @@ class Manpower:
 
     def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
         """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""
-        factions = self.compiled.factions
+        factions = self.factions
         return exits.channel_barriers(
             IS_FOREIGN, factions.defect_target[f] >= 0, factions.barrier_hide[f],
             factions.barrier_abroad[f], factions.barrier_home[f], factions.barrier_defect[f],
-            travel_ban, factions.barrier_travel_ban[f])
+            travel_ban, factions.barrier_travel_ban[f], factions.barrier_surrender[f],
+            np.array([factions.reward_hide[f], factions.reward_abroad[f],
+                      factions.reward_home[f], factions.reward_defect[f],
+                      factions.reward_surrender[f]]))
 
     def risks(self, f: int, travel_ban: bool, unit: np.ndarray, origin: np.ndarray,
               members: np.ndarray, leaving: np.ndarray, spread: np.ndarray
@@ -386,7 +423,7 @@ class Manpower:
         ``unit``, ``origin``, ``leaving`` (would-be leavers of his unit) and ``spread``
         (contagion) are each man's; ``members`` the men on duty of every unit.
         """
-        factions, policy, params = self.compiled.factions, self.state.policy, self.params
+        factions, policy, params = self.factions, self.state.policy, self.params
         enforcers = capture_risk.enforcers_per_unit(
             members[unit], factions.watchers_per_unit[f], policy.military_police_share[f],
             self.units.recent_exits[unit], params.capture.alert_weight)
@@ -410,8 +447,8 @@ class Manpower:
         channel each would take, and what each does today (stores his perceived risk)."""
         people, policy, params = self.people, self.state.policy, self.params
         weighing = seen.weighing
-        severity = sanctions.severity_table(policy.sanction[f], policy.prison_days[f],
-                                            params.severity)
+        severity = sanctions.expected_severity(policy.sanction[f], policy.prison_days[f],
+                                               policy.acquittal[f], params.severity)
         risk_aversion = people.risk_aversion[men[weighing]]
         costs = sanctions.expected_cost(risk_aversion[:, None], seen.perceived,
                                         severity[Offence.DESERTION]) + seen.barriers
@@ -419,7 +456,7 @@ class Manpower:
                                                    params.decision.noise)
         shirk_cost = sanctions.expected_cost(risk_aversion, seen.shirk_risk,
                                              severity[Offence.SHIRKING])
-        if not self.compiled.factions.duty_rosters[f]:  # no rosters: no one can shirk
+        if not self.factions.duty_rosters[f]:  # no rosters: no one can shirk
             shirk_cost = np.full_like(shirk_cost, np.inf)
         chosen = channel[:, None]
         people.perceived_risk[men[weighing]] = np.take_along_axis(seen.perceived, chosen,
@@ -451,11 +488,13 @@ class Manpower:
         self.move(escaped[channel == Channel.HIDE], Status.HIDING, "escaped", "hide")
         self.move(escaped[channel == Channel.ABROAD], Status.ABROAD, "escaped", "abroad")
         self.move(escaped[channel == Channel.HOME], Status.RETURNED, "escaped", "home")
+        self.move(escaped[channel == Channel.SURRENDER], Status.DEMOBILISED, "escaped",
+                  "surrender")
         self.defect(escaped[channel == Channel.DEFECT])
 
     def defect(self, defectors: np.ndarray) -> None:
         """Defectors leave one faction's books and join the faction that takes them."""
-        people, factions, census = self.people, self.compiled.factions, self.state.census
+        people, factions, census = self.people, self.factions, self.state.census
         source = people.faction[defectors]
         for f in np.unique(source):
             men = defectors[source == f]
@@ -480,27 +519,51 @@ class Manpower:
         if len(men) == 0:
             return
         people, policy = self.people, self.state.policy
-        faction = people.faction[men].astype(np.intp)
-        sanction = policy.sanction[faction, offence]
-        outcome = enforcement.sanction_outcome(sanction)
         label = detail or OFFENCE_LABELS[offence]
+        men = self.acquit(men, label)
+        faction = people.faction[men].astype(np.intp)
+        sanction = self.sentence(men, faction, offence)
+        outcome = enforcement.sanction_outcome(sanction)
         for s in np.unique(sanction):
             sel = sanction == s
             self.move(men[sel], outcome[sel], SANCTION_EVENTS[Sanction(s)], label)
         jailed = sanction == Sanction.PRISON
         people.release_day[men[jailed]] = self.day + policy.prison_days[faction[jailed]]
+        reprisals = people.unit[men[sanction == Sanction.REPRISAL]]
+        self.units.recent_reprisals += np.bincount(reprisals, minlength=len(self.units.faction))
         executed = sanction == Sanction.EXECUTION
         public = deterrence.made_public(self.uniforms("publicity", faction), executed,
                                         policy.publicity[faction])
         faction_fear, unit_fear = deterrence.examples(
-            public, executed, jailed, faction, people.unit[men], self.strength,
-            len(self.units.faction), self.params.deterrence)
+            public, executed, np.isin(sanction, IN_THE_UNIT), faction, people.unit[men],
+            self.strength, len(self.units.faction), self.params.deterrence)
         self.state.public_fear += faction_fear
         self.units.fear += unit_fear
 
+    def acquit(self, men: np.ndarray, label: str) -> np.ndarray:
+        """Trials: each accused is acquitted with his faction's chance and goes back to duty
+        unpunished; returns the convicted. No draw where no faction acquits."""
+        chance = self.state.policy.acquittal[self.people.faction[men]]
+        if not chance.any():
+            return men
+        free = self.uniforms("trials", self.people.faction[men]) < chance
+        self.move(men[free], Status.SERVING, "acquitted", label)
+        return men[~free]
+
+    def sentence(self, men: np.ndarray, faction: np.ndarray, offence: Offence) -> np.ndarray:
+        """Each convicted man's sanction code, drawn from his faction's mix for the offence
+        (no draw where the mix gives one outcome for sure)."""
+        mix = self.state.policy.sanction[faction, offence]
+        sanction = np.argmax(mix, axis=1).astype(np.int64)
+        mixed = ~enforcement.certain(mix)
+        if mixed.any():
+            sanction[mixed] = enforcement.sentences(mix[mixed],
+                                                    self.uniforms("sentences", faction[mixed]))
+        return sanction
+
     # 6. enforcement beyond the leavers --------------------------------------------------------
     def enforce(self, on_duty: np.ndarray) -> None:
-        people, factions, policy = self.people, self.compiled.factions, self.state.policy
+        people, factions, policy = self.people, self.factions, self.state.policy
         men, capture = self.shirkers_at_risk
         shirkers = men[(people.status[men] == Status.SHIRKING)
                        & enforcement.caught(self.uniforms("shirkers", people.faction[men]),
@@ -533,7 +596,7 @@ class Manpower:
 
     # 8. volunteers ------------------------------------------------------------------------
     def recruit_volunteers(self) -> None:
-        factions, calendar = self.compiled.factions, self.compiled.calendar
+        factions, calendar = self.factions, self.compiled.calendar
         momentum = calendar.momentum[:, self.day]
         local_rate, foreign_rate = (
             recruitment.volunteer_rate(per_day, momentum, factions.momentum_elasticity)
@@ -562,7 +625,7 @@ class Manpower:
             commitment=commitment,
             risk_aversion=recruitment.beta_draw(rng, traits.risk_aversion.mean,
                                                 traits.risk_aversion.sd, n),
-            hardship=self.compiled.factions.base_hardship[f],
+            hardship=self.factions.base_hardship[f],
             threshold=recruitment.beta_draw(rng, traits.threshold.mean, traits.threshold.sd,
                                             n),
             joined_day=self.day)
@@ -587,12 +650,12 @@ class Manpower:
             if comrades is None:  # the faction's men on duty this morning
                 comrades = self.comrades[f] = self.on_duty[people.faction[self.on_duty] == f]
             people.ties[men] = draw_ties(rng, comrades, len(men),
-                                         int(self.compiled.factions.ties_per_fighter[f]),
+                                         int(self.factions.ties_per_fighter[f]),
                                          width)
 
     # 9. conscription and evasion ------------------------------------------------------------
     def draft_civilians(self) -> None:
-        people, factions, calendar = self.people, self.compiled.factions, self.compiled.calendar
+        people, factions, calendar = self.people, self.factions, self.compiled.calendar
         policy, params, day = self.state.policy, self.params.evasion, self.day
         gap = withdrawal.side_gap(self.strength, self.state.start_strength, factions.side)
         yesterday = self.state.census.yesterday
@@ -604,7 +667,9 @@ class Manpower:
                                                       factions.gap_response[f]))
             sweep = rng.poisson(policy.sweep_per_day[f] + calendar.sweep_quota[f, day])
             pressure = evasion.draft_pressure(notices, sweep, at_home)
-            called = recruitment.called_up(rng, people.status, first, end, notices, at_home)
+            eligible = self.within_draft_ages(np.arange(first, end), f)
+            called = recruitment.called_up(rng, people.status, first, end, notices, at_home,
+                                           eligible)
             self.evade(called, f, drafted=np.ones(len(called)), pressure=pressure,
                        detail="callup")
             rate = evasion.reconsider_rate(pressure, params.consider_rate,
@@ -613,22 +678,32 @@ class Manpower:
             thinking = thinking[people.status[thinking] == Status.CIVILIAN]
             drafted = evasion.draft_chance(np.full(len(thinking), pressure),
                                            params.horizon_days)
+            if eligible is not None:  # men outside the band fear no draft
+                drafted[~eligible[thinking - first]] = 0.0
             self.evade(thinking, f, drafted=drafted, pressure=pressure, detail="pressure")
             if sweep:
                 self.sweep(f, sweep)
+
+    def within_draft_ages(self, rows: np.ndarray, f: int) -> np.ndarray | None:
+        """Which of ``rows`` are within faction ``f``'s draft-age band today; None where the
+        faction has no band (every man is, and nothing is computed)."""
+        youngest, oldest = self.factions.draft_age_min[f], self.factions.draft_age_max[f]
+        if youngest <= 0 and oldest >= MAX_AGE:
+            return None
+        return within_ages(self.people.birth_day[rows], self.day, youngest, oldest)
 
     def hiding_costs(self, men: np.ndarray, f: int, drafted: np.ndarray,
                      pressure: float) -> np.ndarray:
         """Mechanism 12's costs of staying, hiding and fleeing for ``men`` of faction ``f``:
         the inputs gathered (his own per man, his faction's as numbers), the costs
         assembled by ``evasion.hiding_costs``."""
-        people, factions, calendar = self.people, self.compiled.factions, self.compiled.calendar
+        people, factions, calendar = self.people, self.factions, self.compiled.calendar
         policy, severity, day = self.state.policy, self.params.severity, self.day
         return evasion.hiding_costs(
             commitment=people.commitment[men], risk_aversion=people.risk_aversion[men],
             deserter=people.entry[men] != Entry.NONE,
-            severity=sanctions.severity_table(policy.sanction[f], policy.prison_days[f],
-                                              severity),
+            severity=sanctions.expected_severity(policy.sanction[f], policy.prison_days[f],
+                                                 policy.acquittal[f], severity),
             sanctioned_employee=people.state_employee[men]
             & calendar.employee_sanctions[f, day],
             employee_severity=severity.dismissal + severity.fine,
@@ -654,7 +729,7 @@ class Manpower:
         self.move(men[choice == evasion.FLEE], Status.ABROAD, "fled_abroad", detail)
         if detail == "callup":
             self.conscript(men[choice == evasion.STAY], f, Entry.CONSCRIPT,
-                           self.compiled.factions.conscript_commitment_factor[f], "callup")
+                           self.factions.conscript_commitment_factor[f], "callup")
 
     def conscript(self, men: np.ndarray, f: int, entry: Entry, commitment_factor: float,
                   detail: str) -> None:
@@ -662,6 +737,10 @@ class Manpower:
             return
         people = self.people
         people.commitment[men] *= commitment_factor
+        factions = self.factions
+        people.threshold[men] *= (factions.conscript_threshold_factor[f]
+                                  if entry == Entry.CONSCRIPT
+                                  else factions.dragooned_threshold_factor[f])
         people.entry[men] = entry
         people.faction[men] = f
         people.group[men] = group_of(f, people.origin[men])
@@ -685,15 +764,18 @@ class Manpower:
                                       yesterday[[local, foreign], Status.HIDING].sum(),
                                       detection)
         rows = bernoulli_prefix_indices(self.rng_today("sweep-sample", f), len(people), rate)
+        in_band = self.within_draft_ages(rows, f)
+        eligible = people.draft_eligible[rows] if in_band is None else \
+            people.draft_eligible[rows] & in_band
         home, found = recruitment.swept(rng, people.status[rows], people.faction[rows] == f,
-                                        people.draft_eligible[rows], detection)
+                                        eligible, detection)
         taken = rows[home | found]
         deserters = taken[people.entry[taken] != Entry.NONE]
         self.record("caught", deserters, "sweep")
         self.punish(deserters, Offence.DESERTION)
         evaders = taken[found[home | found] & (people.entry[taken] == Entry.NONE)]
         self.conscript(taken[people.entry[taken] == Entry.NONE], f, Entry.DRAGOONED,
-                       self.compiled.factions.dragooned_commitment_factor[f], "sweep")
+                       self.factions.dragooned_commitment_factor[f], "sweep")
         self.punish(evaders, Offence.EVASION)  # dragooned, and sanctioned for hiding
 
     # 10. men in hiding --------------------------------------------------------------------
@@ -701,7 +783,7 @@ class Manpower:
         """Men in hiding may flee abroad (mechanism 12), deserters among them return under
         an amnesty (mechanism 14); each faction's men from its own stream ``hiding``."""
         n = len(self.people)
-        for f in range(self.compiled.factions.n):
+        for f in range(self.factions.n):
             self.flee_from_hiding(self.rng("hiding", f), n, f)
             self.return_under_amnesty(self.rng("amnesty", f), n, f)
 
@@ -763,6 +845,7 @@ class Manpower:
         units.recent_exits *= keep
         units.recent_casualties *= keep
         units.recent_mistaken *= keep
+        units.recent_reprisals *= keep
         units.fear = deterrence.decay(units.fear, params.deterrence.half_life_days)
         self.state.public_fear = deterrence.decay(self.state.public_fear,
                                                   params.deterrence.half_life_days)

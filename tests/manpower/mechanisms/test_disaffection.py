@@ -16,7 +16,7 @@ from desertion.manpower.mechanisms.disaffection import (
 
 W = DisaffectionParams(lag_days=30.0, casualty_weight=3.0, airstrike_weight=0.1,
                        winter_weight=0.05, pay_weight=0.5, momentum_weight=0.1,
-                       mistaken_weight=2.0)
+                       mistaken_weight=2.0, reprisal_weight=2.0)
 BASE = {"base": 0.2, "casualties": 0.0, "airstrikes": 0.0, "winter": 0.0, "pay": 1.0,
         "momentum": 0.0, "mistaken": 0.0}
 

@@ -20,7 +20,8 @@ def test_sanction_outcome_mapping() -> None:
     assert dict(zip(Sanction, outcome.tolist(), strict=True)) == {
         Sanction.NONE: Status.SERVING, Sanction.FINE: Status.SERVING,
         Sanction.DISMISSAL: Status.SERVING, Sanction.PRISON: Status.JAILED,
-        Sanction.EXECUTION: Status.EXECUTED}
+        Sanction.EXECUTION: Status.EXECUTED, Sanction.CORPORAL: Status.SERVING,
+        Sanction.REPRISAL: Status.SERVING}
     assert outcome.dtype == np.uint8
 
 

@@ -108,7 +108,7 @@ def local_costs(ban: bool) -> np.ndarray:
                             np.array([0.25]))
     stops = channel_checkpoints(foreign, np.array([0.1]), np.array([1.0]), np.array([ban]),
                                 np.array([0.3]))
-    stopped = interception(capture[:, None], np.array([0.3, 1, 1, 1]), stops)
+    stopped = interception(capture[:, None], np.array([0.3, 1, 1, 1, 1]), stops)
     return expected_cost(np.array([[0.5]]), stopped, np.array([[0.5]])) + bars
 
 

@@ -71,7 +71,8 @@ def test_expected_cost_is_product_and_monotone(r: float, p: float, s: float, p2:
         expected_cost(np.array([r]), np.array([lo]), np.array([s]))[0]
 
 
-PARAMS = SeverityParams(execution=1.0, prison_per_year=0.5, fine=0.05, dismissal=0.15)
+PARAMS = SeverityParams(execution=1.0, prison_per_year=0.5, fine=0.05, dismissal=0.15,
+                        corporal=0.2, reprisal=0.4)
 
 
 def test_severity_table_of_one_faction() -> None:

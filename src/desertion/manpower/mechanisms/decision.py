@@ -20,15 +20,18 @@ def logistic_noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray
 
 
 def weighs_the_ways_out(push: np.ndarray, noise: np.ndarray, threshold: np.ndarray,
-                        shirk_ratio: float, noise_scale: float, n_options: int) -> np.ndarray:
+                        shirk_ratio: float, noise_scale: float, n_options: int,
+                        lowest_barrier: np.ndarray | float = 0.0) -> np.ndarray:
     """Who needs to weigh shirking and leaving today: push + noise over one of the bars
     before any cost is counted. The others serve whatever the risks.
 
     Exact, because the cost of shirking is never negative and the inclusive cost of leaving
     (``logit_choice`` over ``n_options`` channels) never below
-    ``-noise_scale * log(n_options)``.
+    ``min(0, lowest_barrier) - noise_scale * log(n_options)``: expected sanctions are never
+    negative, and a channel's net barrier (``lowest_barrier``: the least of his, less any
+    reward) may be.
     """
-    lowest_exit_cost = -noise_scale * np.log(n_options)
+    lowest_exit_cost = np.minimum(0.0, lowest_barrier) - noise_scale * np.log(n_options)
     return push + noise > np.minimum(shirk_ratio * threshold, threshold + lowest_exit_cost)
 
 

@@ -13,18 +13,20 @@ if TYPE_CHECKING:
 
 def hardship_drivers(base: np.ndarray, casualties: np.ndarray, airstrikes: np.ndarray,
                      winter: np.ndarray, pay: np.ndarray, momentum: np.ndarray,
-                     mistaken: np.ndarray, weights: DisaffectionParams) -> np.ndarray:
+                     mistaken: np.ndarray, weights: DisaffectionParams,
+                     reprisals: np.ndarray | float = 0.0) -> np.ndarray:
     """The level hardship is drawn towards, in [0, 1].
 
-    ``casualties`` and ``mistaken`` are recent deaths and mistaken punishments per member of
-    his unit; ``pay`` is the pay level (1 = normal); ``momentum`` is in [-1, 1] and only its
-    losses add hardship. ``weights`` are the mechanism's parameters.
+    ``casualties``, ``mistaken`` and ``reprisals`` are recent deaths, mistaken punishments
+    and reprisals against comrades' families per member of his unit; ``pay`` is the pay
+    level (1 = normal); ``momentum`` is in [-1, 1] and only its losses add hardship.
+    ``weights`` are the mechanism's parameters.
     """
     level = (base + weights.casualty_weight * casualties
              + weights.airstrike_weight * airstrikes + weights.winter_weight * winter
              + weights.pay_weight * np.maximum(0.0, 1.0 - pay)
              + weights.momentum_weight * np.maximum(0.0, -momentum)
-             + weights.mistaken_weight * mistaken)
+             + weights.mistaken_weight * mistaken + weights.reprisal_weight * reprisals)
     return np.clip(level, 0.0, 1.0)
 
 

@@ -1,6 +1,9 @@
 """Mechanism 9. Enforcement: military police catch shirkers and leavers with the probability
 of mechanism 2; each caught man gets his faction's sanction. Policies may punish code
-violations (a base rate) and innocents by mistake (which raises hardship in the unit)."""
+violations (a base rate) and innocents by mistake (which raises hardship in the unit).
+
+A faction's sanction for an offence may be a mix of outcomes with their probabilities, after
+a trial that acquits with some chance: ``sentences`` draws them."""
 
 from __future__ import annotations
 
@@ -20,6 +23,20 @@ def sanction_outcome(sanction: np.ndarray) -> np.ndarray:
     status[sanction == Sanction.EXECUTION] = Status.EXECUTED
     status[sanction == Sanction.PRISON] = Status.JAILED
     return status
+
+
+def sentences(mix: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """The sanction code of each man from his faction's ``mix`` (n, sanctions) of
+    probabilities, given one U(0, 1) ``draw`` per man: the first outcome whose cumulative
+    probability exceeds it."""
+    cumulative = np.cumsum(mix, axis=1)
+    chosen = (draw[:, None] >= cumulative[:, :-1]).sum(axis=1)
+    return chosen.astype(np.int64)
+
+
+def certain(mix: np.ndarray) -> np.ndarray:
+    """Rows of ``mix`` that give one outcome for sure (no draw is needed for them)."""
+    return mix.max(axis=1) >= 1.0
 
 
 def mistaken_rate_per_fighter(mistaken_rate: np.ndarray, military_police_share: np.ndarray

@@ -37,20 +37,27 @@ def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, sd: np.ndarray
 
 
 def called_up(rng: np.random.Generator, status: np.ndarray, first: int, end: int, k: int,
-              at_home: int) -> np.ndarray:
+              at_home: int, eligible: np.ndarray | None = None) -> np.ndarray:
     """``k`` distinct random civilians still at home among rows [first, end) of ``status``
-    (fewer if too few are found), in random order.
+    (fewer if too few are found), in random order; with ``eligible`` (a mask over the
+    block's rows: within the draft-age band), only eligible ones.
 
     Draws rows with replacement, enough to find ``k`` at home given that ``at_home`` of the
-    block's rows are, and keeps the first ``k`` distinct ones at home.
+    block's rows are (and the eligible share of them), and keeps the first ``k`` distinct
+    ones at home.
     """
     if k <= 0 or end <= first:
         return np.empty(0, dtype=np.int64)
     share_home = at_home / (end - first)
+    if eligible is not None:
+        share_home *= eligible.mean()
     draws = first + rng.integers(0, end - first, int(1.2 * k / max(share_home, 1e-3)) + 8)
     _, first_seen = np.unique(draws, return_index=True)
     draws = draws[np.sort(first_seen)]  # distinct, in random order
-    return draws[status[draws] == Status.CIVILIAN][:k]
+    home = status[draws] == Status.CIVILIAN
+    if eligible is not None:
+        home &= eligible[draws - first]
+    return draws[home][:k]
 
 
 def sweep_rate(quota: float, at_home: float, hiding: float, detection: float) -> float:
