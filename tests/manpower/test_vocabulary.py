@@ -19,7 +19,7 @@ from desertion.manpower.compile import compile_scenario, mechanism_params, sanct
 from desertion.manpower.mechanisms import decision, disaffection, enforcement, exits
 from desertion.manpower.mechanisms.sanctions import expected_severity, severity_table
 from desertion.manpower.model import build
-from desertion.manpower.scenario import Mechanisms, Scenario
+from desertion.manpower.scenario import Mechanisms, Scenario, validate_scenario
 from desertion.manpower.schedules import FACTION_AT, daily_values
 
 START = dt.date(2014, 6, 1)
@@ -388,3 +388,16 @@ def test_reprisals_leave_the_ranks_harder_than_equal_corporal_punishment() -> No
     corporal, reprisal = hardship("corporal"), hardship("reprisal")
     assert reprisal[1] == 1 and corporal[1] == 0
     assert reprisal[0] > corporal[0] + 0.05
+
+
+def test_a_schedule_opens_a_surrender_programme_on_its_date() -> None:
+    base = desertion.load_scenario("isis-2014").with_overrides(
+        {"scale": 0.05, "factions.isis.rewards.surrender": 0.4})
+    data = base.model_dump(mode="json")
+    data["schedules"] = [{"parameter": "barriers.surrender", "faction": "isis",
+                          "values": [["2014-09-01", 0.1]]}]
+    run = desertion.simulate(validate_scenario(data, "<test>"), seed=1)
+    ev = run.events
+    surrendered = ev[(ev["event"] == "escaped") & (ev["detail"] == "surrender")]
+    assert surrendered["count"].sum() > 0
+    assert surrendered["date"].min() >= pd.Timestamp("2014-09-01")

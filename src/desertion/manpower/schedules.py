@@ -97,6 +97,8 @@ def field_adapter(path: str) -> TypeAdapter[Any]:
     annotation = info.annotation
     if getattr(annotation, "__args__", None) and type(None) in annotation.__args__:
         annotation = next(a for a in annotation.__args__ if a is not type(None))
+    if not info.metadata:  # no bounds of its own: Annotated needs at least one
+        return TypeAdapter(annotation)
     return TypeAdapter(Annotated[annotation, *info.metadata])
 
 
