@@ -367,10 +367,19 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
             figures: Annotated[Path | None, typer.Option(
                 "--targets", help="your own figures instead of the package's: a CSV in the "
                 "shape of targets.csv with each row's measure in the columns measure, event, "
-                "detail, origin, status, first, last, on, outcome (docs/calibration.md)")
+                "detail, origin, status, first, last, on, outcome (docs/calibration.md), or "
+                "a shipped conflict's figures by name (csa-1862)")
                                ] = None) -> None:
-    """Compare a run with the documented figures (targets.csv, or --targets) that apply."""
-    from desertion.manpower.targets import COLUMNS, compare, compare_figures, why_none_apply
+    """Compare a run with the documented figures that apply: its shipped conflict's (the
+    package's targets.csv for the Syrian scenarios, csa-1862.csv for csa-1862), or
+    --targets."""
+    from desertion.manpower.targets import (
+        COLUMNS,
+        compare,
+        compare_figures,
+        shipped_figures,
+        why_none_apply,
+    )
     from desertion.report.manpower_tables import targets_table
 
     try:
@@ -380,6 +389,8 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
     if result.meta.get("model", "manpower") != "manpower":
         _fail(f"{run_dir}: targets apply to the manpower model, not {result.meta.get('model')}")
     skipped: list[str] = []
+    if figures is None:  # a shipped conflict's own figures, where it has them
+        figures = shipped_figures(str(result.meta.get("scenario", {}).get("name", "")))
     try:
         if figures is None:
             comparison = compare(result)
@@ -390,12 +401,17 @@ def targets(run_dir: Annotated[Path, typer.Argument(help="a folder written by `r
     except (KeyError, TypeError, ValueError) as exc:  # a run.json edited by hand, say
         _fail(f"{run_dir / 'run.json'}: does not describe a manpower run the targets can "
               f"read ({type(exc).__name__}: {exc})")
+    unmeasured = [r for r in skipped if "no measure declared" in r]
     for reason in skipped:
-        _warn(f"{figures}: {reason}: left out")
+        if reason not in unmeasured:
+            _warn(f"{figures}: {reason}: left out")
+    if unmeasured:  # events and context figures: one line, not one a row
+        _warn(f"{figures}: {len(unmeasured)} rows declare no measure (events and figures "
+              f"the model does not compute, e.g. {unmeasured[0].split(':')[0]}): left out")
     if comparison.empty:
         _warn(why_none_apply(result) if figures is None else
               f"none of the {len(skipped)} figures of {figures} applies to this run")
-    console.print(targets_table(comparison))
+    console.print(targets_table(comparison, Path(figures).name if figures else "targets.csv"))
     if csv is not None:
         _write_csv(csv, comparison, "--csv", header=",".join(COLUMNS))
 

@@ -185,7 +185,23 @@ def compare(run: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-# --- a user's own figures ------------------------------------------------------------------
+# --- a user's own figures, and other conflicts' shipped figures -----------------------------
+
+def shipped_figures(name: str) -> Path | None:
+    """The package's figures file of a shipped conflict (``data/NAME.csv``, e.g.
+    ``csa-1862``), or None; ``targets`` is the Syrian table, read by ``compare``."""
+    if name == "targets" or "/" in name or "\\" in name:
+        return None
+    entry = resources.files("desertion.manpower").joinpath(f"data/{name}.csv")
+    return Path(str(entry)) if entry.is_file() else None
+
+
+def resolve_figures(path: str | Path) -> str | Path:
+    """``path`` if it names a file, else the shipped figures of that name (``csa-1862``)."""
+    if Path(path).is_file():
+        return path
+    return shipped_figures(str(path).removesuffix(".csv")) or path
+
 
 def load_figures(path: str | Path) -> pd.DataFrame:
     """A CSV of documented figures in the shape of targets.csv, with each row's measure in
@@ -194,6 +210,7 @@ def load_figures(path: str | Path) -> pd.DataFrame:
     naming the file, the row and the column."""
     from desertion.calibration.spec import MEASURE_COLUMNS
 
+    path = resolve_figures(path)
     source = str(path)
     try:
         figures = pd.read_csv(path, dtype={c: str for c in (*MEASURE_COLUMNS, "faction")})

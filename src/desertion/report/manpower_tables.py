@@ -76,8 +76,8 @@ def _num(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3g}"
 
 
-def targets_table(comparison: pd.DataFrame) -> Table:
-    table = Table(title="Model against documented figures (targets.csv)", title_justify="left")
+def targets_table(comparison: pd.DataFrame, figures: str = "targets.csv") -> Table:
+    table = Table(title=f"Model against documented figures ({figures})", title_justify="left")
     table.add_column("target", overflow="fold")
     table.add_column("documented", justify="right")
     table.add_column("range", justify="right")
