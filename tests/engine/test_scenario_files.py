@@ -248,7 +248,8 @@ def test_a_file_of_the_other_model_is_told_apart_by_both() -> None:
 def test_shipped_lists_come_from_the_one_loader() -> None:
     assert mp.shipped_scenarios() == mp.FILES.shipped()
     assert cv.shipped_scenarios() == cv.FILES.shipped()
-    assert set(mp.shipped_scenarios()) == {"isis-2014", "saa-2014", "syria-2014"}
+    assert set(mp.shipped_scenarios()) == {"isis-2014", "saa-2014", "syria-2014",
+                                         "csa-1862"}
     assert {"civil-violence", "civil-violence-punctuated"} <= set(cv.shipped_scenarios())
 
 
