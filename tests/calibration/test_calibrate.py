@@ -103,6 +103,10 @@ def test_shipped_fits_report_what_their_figures_cannot_pin_down() -> None:
     assert (verdicts["sd_ratio"] > 0.8).all()
     isis = identifiability(*(lambda p: (p.priors(), p.draws))(Posterior.load("isis-2014")))
     assert isis.set_index("parameter").at[FOREIGN, "verdict"] == "identified"
+    # the Confederacy's executions pin down how closely its units were watched
+    csa = Posterior.load("csa-1862")
+    watch = identifiability(csa.priors(), csa.draws).set_index("parameter")
+    assert watch.at["factions.csa.enforcement.watchers_per_unit", "verdict"] == "identified"
 
 
 @pytest.mark.slow

@@ -160,7 +160,8 @@ class CalibrationSpec(_Strict):
     name: str | None = None
     description: str = ""
     base: Base
-    observations: str = Field(PACKAGE_TARGETS, description="'targets' or a CSV path "
+    observations: str = Field(PACKAGE_TARGETS, description="'targets', a shipped "
+                              "conflict's figures by name ('csa-1862'), or a CSV path "
                               "(relative to the calibration file)")
     observe: list[ObserveSpec] = Field(min_length=1)
     parameters: dict[str, Prior] = Field(min_length=1)
@@ -303,8 +304,11 @@ def _observations_table(name: str, directory: Path, source: str) -> pd.DataFrame
             ref = resources.files("desertion.manpower").joinpath("data/targets.csv")
             with ref.open() as fh:
                 table = pd.read_csv(fh)
-        else:
-            table = pd.read_csv(directory / name, dtype={c: str for c in MEASURE_COLUMNS})
+        else:  # a path relative to the file, or a shipped conflict's figures by name
+            from desertion.manpower.targets import resolve_figures
+            path = directory / name
+            table = pd.read_csv(path if path.is_file() else resolve_figures(name),
+                                dtype={c: str for c in MEASURE_COLUMNS})
     except (OSError, ValueError) as exc:
         raise CalibrationError(source, [("observations", f"cannot read {name} ({exc})")]
                                ) from None
