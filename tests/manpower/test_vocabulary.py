@@ -151,8 +151,8 @@ def test_calendar_schedules_land_in_the_calendar(isis: Scenario) -> None:
      "schedules[0].values[0]", "greater than or equal to 0"),
     ({"parameter": "sanctions.acquittal", "values": [[JULY, 0.5], [AUGUST, 1.5]]},
      "schedules[0].values[1]", "less than or equal to 1"),
-    ({"parameter": "barriers.hide", "values": [["2016-03-01", 0.1]]},
-     "schedules[0].values[0]", "outside the calendar"),
+    ({"parameter": "barriers.hide", "values": [["2014-03-01", 0.1]]},
+     "schedules[0].values[0]", "before the run's start"),
     ({"parameter": "mechanisms.decision.noise", "faction": "isis", "values": [[JULY, 0.1]]},
      "schedules[0].faction", "global"),
     ({"parameter": "barriers.hide", "faction": "kurds", "values": [[JULY, 0.1]]},
@@ -401,3 +401,12 @@ def test_a_schedule_opens_a_surrender_programme_on_its_date() -> None:
     surrendered = ev[(ev["event"] == "escaped") & (ev["detail"] == "surrender")]
     assert surrendered["count"].sum() > 0
     assert surrendered["date"].min() >= pd.Timestamp("2014-09-01")
+
+
+def test_a_schedule_date_after_the_calendar_is_a_warning_not_an_error() -> None:
+    data = desertion.load_scenario("isis-2014").model_dump(mode="json")
+    data["schedules"] = [{"parameter": "barriers.hide", "faction": "isis",
+                          "values": [["2014-07-01", 0.1], ["2030-01-01", 0.2]]}]
+    scenario = validate_scenario(data, "<test>")
+    assert any("schedules[0] (barriers.hide): 1 of its dates fall after" in w
+               for w in scenario.warnings())

@@ -328,5 +328,7 @@ def extension_warnings(scenario: Scenario) -> list[str]:
 def scenario_warnings(scenario: Scenario) -> list[str]:
     """One-line warnings about a valid scenario that would simulate nothing, take long, or
     leave part of its extension's calendar out."""
+    from desertion.manpower.schedules import late_warnings
+
     return _scale_warnings(scenario) + _empty_faction_warnings(scenario) + \
-        _size_warnings(scenario) + extension_warnings(scenario)
+        _size_warnings(scenario) + extension_warnings(scenario) + late_warnings(scenario)

@@ -137,17 +137,28 @@ def schedule_problems(scenario: Scenario, key: str, schedule: Schedule,
         problems.append((f"{key}.faction", f"unknown faction {schedule.faction!r}; expected "
                          f"one of {sorted(known)}"))
     adapter = field_adapter(schedule.parameter)
-    last = scenario.extension_end
     for i, (day, value) in enumerate(schedule.values):
-        if not scenario.start <= day <= last:
-            problems.append((f"{key}.values[{i}]", f"{day} is outside the calendar "
-                             f"({scenario.start} to {last})"))
+        # a date after the calendar's end is allowed (a run extended by --until reaches
+        # it; ``late_warnings`` says so); one before the start can never take effect
+        if day < scenario.start:
+            problems.append((f"{key}.values[{i}]", f"{day} is outside the calendar: "
+                             f"before the run's start {scenario.start}"))
         try:
             adapter.validate_python(value)
         except ValidationError as exc:
             problems.append((f"{key}.values[{i}]", f"{value} for {schedule.parameter}: "
                              f"{exc.errors(include_url=False)[0]['msg'].lower()}"))
     return problems
+
+
+def late_warnings(scenario: Scenario) -> list[str]:
+    """Schedules with dates after the calendar's last day: they change nothing in a run
+    of the calendar, only in one extended past it (``--until``)."""
+    end = scenario.calendar_end
+    return [f"schedules[{i}] ({s.parameter}): {len(late)} of its dates fall after the "
+            f"calendar's last day {end} and take effect only in a run extended past it"
+            for i, s in enumerate(scenario.schedules)
+            if (late := [d for d, _ in s.values if d > end])]
 
 
 def daily_values(points: list[tuple[dt.date, float]], interpolation: str, start: dt.date,
