@@ -70,8 +70,9 @@ def _summary(result: CalibrationResult) -> None:
     verdicts = identifiability(posterior.priors(), posterior.draws).set_index(
         "parameter")["verdict"]
     table = Table(title="posterior: median and 90% interval")
-    for column in ("parameter", "median", "90% interval", "identifiability"):
-        table.add_column(column)
+    table.add_column("parameter", overflow="fold")  # wrapped, never cut: names differ late
+    for column in ("median", "90% interval", "identifiability"):
+        table.add_column(column, no_wrap=True)
     for row in posterior.intervals(0.9).itertuples(index=False):
         table.add_row(row.parameter, f"{row.median:.4g}", f"{row.low:.4g} - {row.high:.4g}",
                       verdicts[row.parameter])

@@ -33,7 +33,9 @@ def flows_table(run: RunResult) -> Table:
                          else "left")
     shown = [("attempted", "attempted to leave"), ("caught", "caught"),
              ("escaped", "escaped"), ("defected", "defected to"), ("executed", "executed"),
-             ("jailed", "jailed"), ("killed", "killed in combat"),
+             ("acquitted", "acquitted"), ("beaten", "corporal punishment"),
+             ("family_punished", "family punished"), ("jailed", "jailed"),
+             ("killed", "killed in combat"), ("captured", "captured by the enemy"),
              ("withdrew", "withdrew"), ("joined", "joined"), ("conscripted", "conscripted"),
              ("dragooned", "dragooned"), ("went_into_hiding", "went into hiding"),
              ("fled_abroad", "fled abroad"), ("returned_amnesty", "returned (amnesty)")]
