@@ -48,7 +48,7 @@ def run_figure(run: RunResult) -> Figure:
         strength, exits, executed = axes[0, col], axes[1, col], axes[2, col]
         strength.set_title(name, color=colour, fontsize="medium")
         _by_origin(strength, _strength(run, faction), colour, total=True)
-        _strength_targets(strength, faction, days)
+        _strength_targets(strength, faction, days, str(scenario.get("name", "")))
         _by_origin(exits, _daily(run, "attempted", faction, days).rolling(7, min_periods=1)
                    .mean(), colour)
         _by_origin(executed, _daily(run, "executed", faction, days).cumsum(), colour,
@@ -61,9 +61,11 @@ def run_figure(run: RunResult) -> Figure:
     axes[0, 0].set_ylabel("men in the ranks\n(serving, shirking, jailed)")
     axes[1, 0].set_ylabel("attempts to leave per day\n(7-day mean)")
     axes[2, 0].set_ylabel("executions of own men\n(cumulative, all offences)")
-    _legend(fig)
+    _legend(fig, str(scenario.get("name", "")))
+    # on one line where two or more columns give it room
     fig.suptitle(f"{scenario['name']}: one run (seed {run.meta['seed']}, scale "
-                 f"{scenario['scale']:g}); replications show the spread (desertion sweep)")
+                 f"{scenario['scale']:g});{' ' if len(factions) > 1 else chr(10)}"
+                 f"replications show the spread (desertion sweep)")
     for ax in axes[-1]:
         ax.tick_params(axis="x", labelrotation=30)
     return fig
@@ -104,17 +106,20 @@ def _by_origin(ax: Axes, table: pd.DataFrame, colour: str, empty: str = "",
         ax.set_yticks([])
 
 
-def _strength_targets(ax: Axes, faction: str, days: pd.DatetimeIndex) -> None:
-    """Documented strengths of the faction dated within the run, as ranges."""
-    from desertion.manpower.targets import load_targets
+def _strength_targets(ax: Axes, faction: str, days: pd.DatetimeIndex, scenario: str
+                      ) -> None:
+    """Documented strengths of the faction dated within the run, as ranges: from its
+    conflict's own figures where the package has them (csa-1862.csv), else targets.csv."""
+    from desertion.manpower.targets import load_targets, shipped_figures
 
-    targets = load_targets()
+    own = shipped_figures(scenario)
+    targets = pd.read_csv(own, parse_dates=["date"]) if own else load_targets()
     rows = targets[(targets["id"] == f"{faction}_strength")
                    & targets["date"].between(days[0], days[-1])]
     for _, t in rows.iterrows():
         ax.errorbar([t["date"]], [t["value"]], yerr=[[t["value"] - t["low"]],
                                                      [t["high"] - t["value"]]],
-                    fmt="o", color="black", capsize=4, label="documented (targets.csv)")
+                    fmt="o", color="black", capsize=4, label="documented")
 
 
 def _events(ax: Axes, scenario: dict[str, Any], faction: str, last: pd.Timestamp) -> None:
@@ -136,7 +141,7 @@ def _events(ax: Axes, scenario: dict[str, Any], faction: str, last: pd.Timestamp
                         color="dimgrey")
 
 
-def _legend(fig: Figure) -> None:
+def _legend(fig: Figure, scenario: str) -> None:
     """One legend for the figure, below the panels, in black: the colour is the faction's
     (its column's title), the line style the origin."""
     labels = {label for ax in fig.axes for label in ax.get_legend_handles_labels()[1]}
@@ -144,9 +149,14 @@ def _legend(fig: Figure) -> None:
         if "all" in labels else []
     handles += [Line2D([], [], color="black", ls=style, label=f"{origin} men")
                 for origin, style in ORIGIN_STYLE.items() if origin in labels]
-    if "documented (targets.csv)" in labels:
+    if "documented" in labels:
+        from desertion.manpower.targets import shipped_figures
+        own = shipped_figures(scenario)
         handles.append(Line2D([], [], color="black", marker="o", ls="",
-                              label="documented strength, with its range (targets.csv)"))
+                              label=f"documented strength, with its range "
+                                    f"({own.name if own else 'targets.csv'})"))
     handles.append(Line2D([], [], color="grey", ls=":", label="calendar event starts"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+    columns = max(1, len(fig.axes) // 3)  # the figure's panel columns: one per faction
+    fig.legend(handles=handles, loc="outside lower center",
+               ncols=min(len(handles), 2 * columns),  # a narrow figure takes two rows
                fontsize="small")
