@@ -63,3 +63,27 @@ def test_bad_calibration_file_exits_2_and_writes_nothing(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert f"{bad}: observe:" in result.output
     assert not out.exists()
+
+
+def test_check_validates_and_plans_without_running(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from desertion.calibration import cli as calibration_cli
+
+    monkeypatch.setattr(calibration_cli, "console", Console(width=250))  # no folded keys
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["calibrate", "csa-1862-quick", "--check", "--out", str(out),
+                                 "--simulations", "50"])
+    assert result.exit_code == 0, result.output
+    assert "csa_executions_all@1865-04-30" in result.output
+    assert "factions.csa.enforcement.watchers_per_unit" in result.output
+    assert "50 training, 20 posterior predictive, 20 baseline, 20 recovery: 110 in all" in \
+        result.output.replace("\n", " ")
+    assert not out.exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('seed = 1\n[base]\nscenario = "csa-1862"\n[[observe]]\nid = "nope"\n'
+                   'date = 1865-04-30\n[parameters."factions.csa.barriers.hide"]\n'
+                   'prior = "uniform"\nlow = 0.1\nhigh = 0.3\n')
+    refused = runner.invoke(app, ["calibrate", str(bad), "--check"])
+    assert refused.exit_code == 2

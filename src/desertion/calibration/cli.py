@@ -1,7 +1,7 @@
 """``desertion calibrate``: fit a scenario's parameters from the command line.
 
     desertion calibrate CALIBRATION [--out DIR] [--workers N | --dask ADDRESS]
-                        [--simulations N]
+                        [--simulations N] [--check]
 
 Exit status: 0 when the fit is written; 2 when the calibration file or its output folder is
 refused (before anything runs); 130 on Ctrl-C (what was recorded is kept: run the same
@@ -21,6 +21,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from desertion.calibration.calibrate import CalibrationResult
+    from desertion.calibration.spec import Calibration
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -39,6 +40,9 @@ def calibrate_command(
         help="run on a Dask cluster: scheduler address, scheduler file, or 'local'")] = None,
     simulations: Annotated[int | None, typer.Option(
         min=20, help="training runs (overrides the file's method.simulations)")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="validate the file and print what it would fit, to what, and how "
+        "many runs; run and write nothing")] = False,
 ) -> None:
     """Fit parameters to documented figures (neural posterior estimation); write the
     posterior sample, its checks and a report."""
@@ -51,6 +55,9 @@ def calibrate_command(
             method = cal.spec.method.model_copy(update={"simulations": simulations})
             spec = cal.spec.model_copy(update={"method": method})
             cal = dataclasses.replace(cal, spec=spec)
+        if check:
+            _plan(cal)
+            return
         result = calibrate(cal, out=out, workers=workers, dask=dask, progress=True,
                            console=errors)
     except CalibrationError as exc:
@@ -61,6 +68,32 @@ def calibrate_command(
                      "again to resume")
         raise typer.Exit(130) from None
     _summary(result)
+
+
+def _plan(cal: Calibration) -> None:
+    """What a calibration would do: its figures, its free parameters, its runs."""
+    method = cal.spec.method
+    table = Table(title=f"{cal.name}: {len(cal.observations)} figures of "
+                  f"{cal.spec.observations}, on {cal.spec.base.scenario}")
+    for column in ("figure", "documented", "compared with"):
+        table.add_column(column, overflow="fold")
+    for o in cal.observations:
+        documented = f"{o.value:,.6g}" + (f" ({o.low:,.6g} - {o.high:,.6g})"
+                                          if o.low is not None and o.high is not None else "")
+        table.add_row(o.key, documented, o.measure.describe())
+    console.print(table)
+    priors = Table(title=f"{len(cal.parameters)} free parameters")
+    priors.add_column("parameter", overflow="fold")
+    priors.add_column("prior")
+    for name, prior in cal.priors.items():
+        priors.add_row(name, prior.describe())
+    console.print(priors)
+    runs = method.simulations + method.ppc_draws * (1 + method.baseline) + \
+        method.recovery_tests
+    console.print(f"runs: {method.simulations} training, {method.ppc_draws} posterior "
+                  f"predictive{f', {method.ppc_draws} baseline' if method.baseline else ''}, "
+                  f"{method.recovery_tests} recovery: {runs} in all; the file is valid "
+                  f"(nothing was run or written)")
 
 
 def _summary(result: CalibrationResult) -> None:

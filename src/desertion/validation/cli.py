@@ -214,8 +214,8 @@ def _report(results: Sequence[Any], out: Path, written: list[str], meta: dict[st
     holding = [p for p in by_pattern if all(r.passed for r in results if r.pattern == p)]
     colour = "red" if failed else "green"
     console.print(f"[{colour}]{len(results) - len(failed)} of {len(results)} checks hold; "
-                  f"patterns holding: {', '.join(map(str, holding)) or 'none'} of "
-                  f"{', '.join(map(str, by_pattern))}[/] (seeds "
+                  f"patterns run: {', '.join(map(str, by_pattern))}; holding: "
+                  f"{', '.join(map(str, holding)) or 'none'}[/] (seeds "
                   f"{', '.join(map(str, meta['seeds']))}; {meta['wall_time_s']:.1f} s on "
                   f"{meta['workers']} worker(s))",
                   highlight=False)
