@@ -19,3 +19,15 @@ def isis_full() -> RunResult:
 def saa_tenth() -> RunResult:
     """saa-2014 at scale 0.1 with its own seed (about 3 s); counts are scaled back."""
     return simulate(load_scenario("saa-2014", scale=0.1))
+
+
+@pytest.fixture
+def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps at 80 columns off a terminal; the command line's tables and paths should
+    not be cut in a test's captured output."""
+    from rich.console import Console
+
+    from desertion import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=250))
+    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))

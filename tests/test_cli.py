@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from desertion import cli
@@ -22,11 +21,7 @@ BAD = Path(__file__).parent / "manpower" / "bad_scenarios"
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich wraps at 80 columns off a terminal; tables and paths should not be cut."""
-    monkeypatch.setattr(cli, "console", Console(width=250))
-    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))
+pytestmark = pytest.mark.usefixtures("wide_consoles")  # tests/conftest.py
 
 
 def invoke(*args: str | Path):  # type: ignore[no-untyped-def]

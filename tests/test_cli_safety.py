@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from desertion import cli
@@ -19,10 +18,7 @@ SHORT = ["isis-2014", "--scale", "0.01", "--until", "2014-06-05", "--no-progress
 BAD = Path(__file__).parent / "manpower" / "bad_scenarios"
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "console", Console(width=250))
-    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))
+pytestmark = pytest.mark.usefixtures("wide_consoles")  # tests/conftest.py
 
 
 @pytest.fixture

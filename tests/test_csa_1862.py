@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from desertion import cli
@@ -18,10 +17,7 @@ from desertion.manpower.targets import load_figures, shipped_figures
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "console", Console(width=250))
-    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))
+pytestmark = pytest.mark.usefixtures("wide_consoles")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

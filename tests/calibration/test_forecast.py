@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 import desertion
@@ -231,10 +230,7 @@ def test_plot_draws_the_bands(inline: Forecast, tmp_path: Path) -> None:
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "console", Console(width=250))
-    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))
+pytestmark = pytest.mark.usefixtures("wide_consoles")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
