@@ -32,7 +32,7 @@ import numpy as np
 from desertion.engine.recorder import NOWHERE, Recorder
 from desertion.engine.sampling import bernoulli_indices, bernoulli_prefix_indices
 from desertion.engine.streams import Streams
-from desertion.manpower import schedules
+from desertion.manpower import passes, schedules
 from desertion.manpower.codes import (
     CHANNEL_LABELS,
     ENTRY_LABELS,
@@ -88,13 +88,14 @@ def _spread(values: np.ndarray, rows: np.ndarray, n: int, fill: float) -> np.nda
 
 class Perception(NamedTuple):
     """What a faction's men on duty perceive today (mechanisms 1, 2, 4-8): the inputs of
-    their choice. The first arrays are over all the men; the rest over ``weighing``, the
-    men who weigh shirking and leaving (the others serve whatever the risks)."""
+    their choice. The first arrays are over all the men (exact for those who weigh); the
+    rest over ``weighing``, the men who weigh shirking and leaving (the others serve
+    whatever the risks)."""
 
     push: np.ndarray           # (men,) disaffection after the fear trigger, plus contagion
-    threshold: np.ndarray      # (men,) personal threshold
     noise: np.ndarray          # (men,) today's logistic noise
     weighing: np.ndarray       # positions in the men of those who weigh the ways out
+    threshold: np.ndarray      # (weighing,) personal threshold
     barriers: np.ndarray       # (weighing, channels) barrier of each channel, inf if closed
     stopped: np.ndarray        # (weighing, channels) chance of being stopped on each channel
     perceived: np.ndarray      # (weighing, channels) perceived risk of each channel
@@ -103,13 +104,15 @@ class Perception(NamedTuple):
 
 
 class Choice(NamedTuple):
-    """What each man on duty does today (mechanism 7), over the same men."""
+    """What each man on duty does today (mechanism 7): ``action`` over all the men, the
+    rest over ``weighing`` (the others serve, and are not at risk)."""
 
     men: np.ndarray
     action: np.ndarray         # decision.SERVE, SHIRK or EXIT
-    channel: np.ndarray        # the channel he takes if he leaves
-    stop_chance: np.ndarray    # chance of being stopped on it
-    shirk_capture: np.ndarray  # daily chance of being caught if he shirks
+    weighing: np.ndarray       # positions in the men of those who weighed the ways out
+    channel: np.ndarray        # (weighing,) the channel he takes if he leaves
+    stop_chance: np.ndarray    # (weighing,) chance of being stopped on it
+    shirk_capture: np.ndarray  # (weighing,) daily chance of being caught if he shirks
 
 
 class Manpower:
@@ -118,7 +121,7 @@ class Manpower:
 
     steps_per_call = 1
 
-    def __init__(self, compiled: Compiled, seed: int) -> None:
+    def __init__(self, compiled: Compiled, seed: int, passes_path: str | None = None) -> None:
         self.compiled = compiled
         self.scenario = compiled.scenario
         self.seed = seed
@@ -127,6 +130,8 @@ class Manpower:
         self.state: State = initial_state(compiled,
                                           lambda f, use="setup": self.rng(use, f))
         self.people = self.state.people
+        # the per-man passes: NumPy's or compiled, the same results (``passes.PATHS``)
+        self.passes = passes.for_run(len(self.people), passes_path)
         self.factions = self.state.factions  # today's parameters: schedules write them
         self.units = self.state.units
         self.day = 0
@@ -135,7 +140,8 @@ class Manpower:
         self.strength = self.state.start_strength.copy()  # in the ranks, by faction
         self.on_duty = np.empty(0, dtype=np.int64)
         self.comrades: dict[int, np.ndarray] = {}  # on duty this morning, by faction
-        self.shirkers_at_risk = (self.on_duty, np.empty(0))  # men weighed, their capture
+        # men on duty, the positions of those who weighed, their capture if they shirk
+        self.shirkers_at_risk = (self.on_duty, self.on_duty, np.empty(0))
         self.policy_log: list[dict[str, object]] = []  # every policy change, for run.json
         self.recorder = Recorder(
             n_steps=compiled.n_days, start=compiled.scenario.start,
@@ -174,12 +180,13 @@ class Manpower:
 
     def uniforms(self, use: str, faction: np.ndarray) -> np.ndarray:
         """One U(0, 1) draw per row, each row's from its faction's stream for ``use``."""
-        out = np.empty(len(faction))
-        for f in range(self.factions.n):  # a few factions: whole-array passes
-            mine = faction == f
-            if mine.any():
-                out[mine] = self.rng(use, f).random(np.count_nonzero(mine))
-        return out
+        faction = faction.astype(np.int8, copy=False)  # one compiled signature
+        counts = np.bincount(faction, minlength=self.factions.n)
+        if np.count_nonzero(counts) == 1:  # one faction: its numbers in row order
+            return self.rng(use, int(np.flatnonzero(counts)[0])).random(len(faction))
+        draws = [self.rng(use, f).random(n) for f, n in enumerate(counts) if n]
+        return self.passes.deal(faction, np.concatenate(draws) if draws else np.empty(0),
+                                counts)
 
     # -- bookkeeping ---------------------------------------------------------------------
     @property
@@ -284,11 +291,10 @@ class Manpower:
         people, calendar, day = self.people, self.compiled.calendar, self.day
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
-        risk = attrition.death_probability(self.factions.combat_death_rate[faction],
-                                           calendar.combat[faction, day],
-                                           calendar.airstrikes[faction, day],
+        risk = attrition.death_probability(self.factions.combat_death_rate,  # by faction
+                                           calendar.combat[:, day], calendar.airstrikes[:, day],
                                            self.params.attrition.airstrike_lethality)
-        dead = self.uniforms("attrition", faction) < risk
+        dead = self.uniforms("attrition", faction) < risk[faction]
         killed = serving[dead]
         self.units.recent_casualties += np.bincount(people.unit[killed],
                                                     minlength=len(self.units.faction))
@@ -311,97 +317,85 @@ class Manpower:
         """
         people, n_factions = self.people, self.factions.n
         faction = people.faction[on_duty]
-        choices = []
+        choices, offset = [], 0
         for f in range(n_factions):
             men = on_duty[faction == f]
             if len(men):
-                choices.append(self.choose(men, f, self.perceive(men, f)))
+                choice = self.choose(men, f, self.perceive(men, f))
+                choices.append(choice._replace(weighing=choice.weighing + offset))
+                offset += len(men)
         if choices:
             choice = Choice(*(np.concatenate(part) for part in zip(*choices, strict=True)))
         else:
             nothing = np.empty(0)
-            choice = Choice(on_duty[:0], nothing, nothing, nothing, nothing)
+            choice = Choice(on_duty[:0], nothing, on_duty[:0], nothing, nothing, nothing)
         men, action = choice.men, choice.action
         shirking = people.status[men] == Status.SHIRKING
         self.move(men[(action == decision.SHIRK) & ~shirking], Status.SHIRKING, "shirked")
         self.move(men[(action == decision.SERVE) & shirking], Status.SERVING,
                   "returned_to_duty")
-        self.shirkers_at_risk = (men, choice.shirk_capture)  # for enforcement, step 6
-        leave = action == decision.EXIT
-        self.attempt_exits(men[leave], choice.channel[leave].astype(np.intp),
+        # for enforcement (step 6): every man draws, only those who weighed can be caught
+        self.shirkers_at_risk = (men, choice.weighing, choice.shirk_capture)
+        leave = action[choice.weighing] == decision.EXIT
+        leavers = men[choice.weighing[leave]]
+        self.attempt_exits(leavers, choice.channel[leave].astype(np.intp),
                            choice.stop_chance[leave])
         # counted after the exits, so a defector counts in the faction he joined
-        return np.bincount(people.faction[men[leave]], minlength=n_factions)
+        return np.bincount(people.faction[leavers], minlength=n_factions)
 
     def perceive(self, men: np.ndarray, f: int) -> Perception:
         """What faction ``f``'s men on duty feel and see today (mechanisms 1, 5, 6, 7's mood,
-        8, 2, 4); updates their hardship."""
+        8, 2, 4); updates their hardship.
+
+        What depends on a man's unit alone (hardship's drivers, the unit's contagion pull) is
+        computed once a unit; the per-man chain of 1, 5, 6, 7's bars and 2's preparing runs
+        in one pass (``passes``: the mechanisms' functions, or compiled, bit for bit)."""
         people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
+        params = self.params
         unit = people.unit[men]
         n_units = len(units.faction)
         members = np.bincount(unit, minlength=n_units)
         per_member = 1.0 / np.maximum(members, 1)  # by unit
-        grievance = self.disaffect(men, f, unit, per_member)                # 1
-        spread = self.exit_contagion(men, unit, per_member)                 # 5
+        drivers = self.hardship_drivers(f, per_member)                      # 1
+        pull = contagion.unit_pull(units.recent_exits * per_member,          # 5
+                                   params.contagion.unit_weight, params.contagion.unit_cap)
         danger = fear_trigger.danger(calendar.combat[f, day], calendar.airstrikes[f, day])
-        push = fear_trigger.triggered(grievance, danger,                    # 6
-                                      self.params.fear.danger_weight) + spread
-        # 7 (first part): today's mood; only those past a bar weigh the ways out
-        threshold = people.threshold[men]
-        noise_scale = self.params.decision.noise
-        noise = decision.logistic_noise(self.rng("decision", f), len(men), noise_scale)
         # 8: the channels open to him, by origin, and their barriers (less any reward)
         travel_ban = bool(calendar.travel_ban[f, day] or self.state.policy.travel_ban[f])
         barriers = self.channel_barriers(f, travel_ban)
+        lowest = exits.lowest_barrier(barriers)
         origin = people.origin[men]
-        weighing = np.flatnonzero(decision.weighs_the_ways_out(
-            push, noise, threshold, self.params.decision.shirk_ratio, noise_scale,
-            exits.channels_of(bool(np.isfinite(self.factions.barrier_surrender[f]))),
-            exits.lowest_barrier(barriers)[origin]))
-        # 2: those preparing to leave, to count the would-be leavers of each unit
-        preparing = capture_risk.preparing_to_leave(
-            push, exits.lowest_barrier(barriers)[origin], threshold)
-        leaving = capture_risk.would_be_leavers(unit, preparing, n_units)
+        ties = people.ties if people.ties.shape[1] else np.full((len(people), 0), -1,
+                                                                   dtype=np.int32)
+        mood = self.passes.mood(
+            men, unit, origin, people.hardship, people.commitment, people.threshold, ties,
+            people.exit_day, drivers, pull, params.disaffection.lag_days, day,
+            params.contagion.memory_days, params.contagion.tie_weight, danger,
+            params.fear.danger_weight, self.rng("decision", f), params.decision.noise,
+            params.decision.shirk_ratio,
+            exits.channels_of(bool(np.isfinite(self.factions.barrier_surrender[f]))), lowest)
+        weighing = np.flatnonzero(mood.weighs)
+        spread = mood.spread[weighing]
+        # 2: would-be leavers of his unit, among those preparing to leave
+        leaving = capture_risk.would_be_leavers(unit, mood.preparing, n_units, weighing)
         stopped, perceived, shirk_capture, shirk_risk = self.risks(
-            f, travel_ban, unit[weighing], origin[weighing], members, leaving[weighing],
-            spread[weighing])
-        return Perception(push=push, threshold=threshold, noise=noise, weighing=weighing,
-                          barriers=barriers[origin[weighing]], stopped=stopped,
-                          perceived=perceived, shirk_capture=shirk_capture,
+            f, travel_ban, unit[weighing], origin[weighing], members, leaving, spread)
+        return Perception(push=mood.push, threshold=people.threshold[men[weighing]],
+                          noise=mood.noise,
+                          weighing=weighing, barriers=barriers[origin[weighing]],
+                          stopped=stopped, perceived=perceived, shirk_capture=shirk_capture,
                           shirk_risk=shirk_risk)
 
-    def disaffect(self, men: np.ndarray, f: int, unit: np.ndarray, per_member: np.ndarray
-                  ) -> np.ndarray:
-        """Mechanism 1: hardship follows its drivers (stored); returns disaffection.
-
-        The drivers depend on his unit and the day only: computed once a unit
-        (``per_member``: 1 / the unit's men on duty), then read by each man."""
-        people, units, calendar, day = self.people, self.units, self.compiled.calendar, self.day
-        params = self.params.disaffection
-        drivers = disaffection.hardship_drivers(
+    def hardship_drivers(self, f: int, per_member: np.ndarray) -> np.ndarray:
+        """Mechanism 1's drivers of hardship today, by unit of faction ``f``
+        (``per_member``: 1 / the unit's men on duty): they depend on his unit and the day
+        only."""
+        units, calendar, day = self.units, self.compiled.calendar, self.day
+        return disaffection.hardship_drivers(
             self.factions.base_hardship[f], units.recent_casualties * per_member,
             calendar.airstrikes[f, day], calendar.winter[f, day], calendar.pay[f, day],
-            calendar.momentum[f, day], units.recent_mistaken * per_member, params,
-            units.recent_reprisals * per_member)
-        hardship = disaffection.update_hardship(people.hardship[men], drivers[unit],
-                                                params.lag_days)
-        people.hardship[men] = hardship
-        return disaffection.disaffection(hardship, people.commitment[men])
-
-    def exit_contagion(self, men: np.ndarray, unit: np.ndarray, per_member: np.ndarray
-                       ) -> np.ndarray:
-        """Mechanism 5: contagion from recent exits in his unit and among his ties."""
-        people, params = self.people, self.params.contagion
-        if people.ties.shape[1]:
-            ties = people.ties[men]
-            tie_share = contagion.tie_exit_share(ties, people.exit_day[np.maximum(ties, 0)],
-                                                 self.day, params.memory_days)
-        else:
-            tie_share = np.zeros(len(men))
-        # the unit's pull, once a unit (``per_member`` is by unit), then his ties'
-        pull = contagion.unit_pull(self.units.recent_exits * per_member, params.unit_weight,
-                                   params.unit_cap)
-        return pull[unit] + contagion.tie_pull(tie_share, params.tie_weight)
+            calendar.momentum[f, day], units.recent_mistaken * per_member,
+            self.params.disaffection, units.recent_reprisals * per_member)
 
     def channel_barriers(self, f: int, travel_ban: bool) -> np.ndarray:
         """Mechanism 8: (origins, channels) barriers of faction ``f``'s channels today."""
@@ -453,7 +447,8 @@ class Manpower:
         costs = sanctions.expected_cost(risk_aversion[:, None], seen.perceived,
                                         severity[Offence.DESERTION]) + seen.barriers
         channel, exit_cost = decision.logit_choice(self.rng("channels", f), costs,
-                                                   params.decision.noise)
+                                                   params.decision.noise,
+                                                   self.passes.logit_pick)
         shirk_cost = sanctions.expected_cost(risk_aversion, seen.shirk_risk,
                                              severity[Offence.SHIRKING])
         if not self.factions.duty_rosters[f]:  # no rosters: no one can shirk
@@ -462,14 +457,12 @@ class Manpower:
         people.perceived_risk[men[weighing]] = np.take_along_axis(seen.perceived, chosen,
                                                                   1)[:, 0]
         action = decision.decide(seen.push[weighing], exit_cost, shirk_cost,
-                                 seen.threshold[weighing], params.decision.shirk_ratio,
+                                 seen.threshold, params.decision.shirk_ratio,
                                  seen.noise[weighing])
-        n = len(men)
-        return Choice(men=men, action=_spread(action, weighing, n, decision.SERVE),
-                      channel=_spread(channel, weighing, n, 0),
-                      stop_chance=_spread(np.take_along_axis(seen.stopped, chosen, 1)[:, 0],
-                                          weighing, n, 0.0),
-                      shirk_capture=_spread(seen.shirk_capture, weighing, n, 0.0))
+        return Choice(men=men, action=_spread(action, weighing, len(men), decision.SERVE),
+                      weighing=weighing, channel=channel,
+                      stop_chance=np.take_along_axis(seen.stopped, chosen, 1)[:, 0],
+                      shirk_capture=seen.shirk_capture)
 
     def attempt_exits(self, leavers: np.ndarray, channel: np.ndarray, stop_chance: np.ndarray
                       ) -> None:
@@ -564,19 +557,20 @@ class Manpower:
     # 6. enforcement beyond the leavers --------------------------------------------------------
     def enforce(self, on_duty: np.ndarray) -> None:
         people, factions, policy = self.people, self.factions, self.state.policy
-        men, capture = self.shirkers_at_risk
-        shirkers = men[(people.status[men] == Status.SHIRKING)
-                       & enforcement.caught(self.uniforms("shirkers", people.faction[men]),
-                                            capture)]
+        men, weighed, capture = self.shirkers_at_risk
+        draws = self.uniforms("shirkers", people.faction[men])  # one each, in his stream
+        caught = men[weighed[enforcement.caught(draws[weighed], capture)]]
+        shirkers = caught[people.status[caught] == Status.SHIRKING]
         self.record("caught", shirkers, "shirking")
         self.punish(shirkers, Offence.SHIRKING)
 
         serving = on_duty[people.status[on_duty] == Status.SERVING]
         faction = people.faction[serving]
+        mistaken = enforcement.mistaken_rate_per_fighter(factions.mistaken_rate,  # by faction
+                                                         policy.military_police_share)
         violators, innocents = enforcement.violations(
             self.uniforms("enforcement", faction), factions.code_violation_rate[faction],
-            enforcement.mistaken_rate_per_fighter(factions.mistaken_rate[faction],
-                                                  policy.military_police_share[faction]))
+            mistaken[faction])
         self.punish(serving[violators], Offence.CODE)
         innocents = serving[innocents]
         self.units.recent_mistaken += np.bincount(people.unit[innocents],
@@ -667,7 +661,7 @@ class Manpower:
                                                       factions.gap_response[f]))
             sweep = rng.poisson(policy.sweep_per_day[f] + calendar.sweep_quota[f, day])
             pressure = evasion.draft_pressure(notices, sweep, at_home)
-            eligible = self.within_draft_ages(np.arange(first, end), f)
+            eligible = self.within_draft_ages(slice(first, end), f)
             called = recruitment.called_up(rng, people.status, first, end, notices, at_home,
                                            eligible)
             self.evade(called, f, drafted=np.ones(len(called)), pressure=pressure,
@@ -684,7 +678,7 @@ class Manpower:
             if sweep:
                 self.sweep(f, sweep)
 
-    def within_draft_ages(self, rows: np.ndarray, f: int) -> np.ndarray | None:
+    def within_draft_ages(self, rows: np.ndarray | slice, f: int) -> np.ndarray | None:
         """Which of ``rows`` are within faction ``f``'s draft-age band today; None where the
         faction has no band (every man is, and nothing is computed)."""
         youngest, oldest = self.factions.draft_age_min[f], self.factions.draft_age_max[f]
@@ -699,7 +693,7 @@ class Manpower:
         assembled by ``evasion.hiding_costs``."""
         people, factions, calendar = self.people, self.factions, self.compiled.calendar
         policy, severity, day = self.state.policy, self.params.severity, self.day
-        return evasion.hiding_costs(
+        return self.passes.hiding_costs(
             commitment=people.commitment[men], risk_aversion=people.risk_aversion[men],
             deserter=people.entry[men] != Entry.NONE,
             severity=sanctions.expected_severity(policy.sanction[f], policy.prison_days[f],
@@ -721,7 +715,7 @@ class Manpower:
             return
         costs = self.hiding_costs(men, f, drafted, pressure)
         choice, _ = decision.logit_choice(self.rng("draft", f), costs,
-                                          self.params.evasion.noise)
+                                          self.params.evasion.noise, self.passes.logit_pick)
         hide = men[choice == evasion.HIDE]
         self.move(hide, Status.HIDING, "went_into_hiding", detail)
         if self.compiled.calendar.employee_sanctions[f, self.day]:
@@ -797,7 +791,8 @@ class Manpower:
         if len(men):
             costs = self.hiding_costs(men, f, np.zeros(len(men)), 0.0)
             costs[:, evasion.STAY] = np.inf  # a man in hiding cannot simply go home
-            choice, _ = decision.logit_choice(rng, costs, self.params.evasion.noise)
+            choice, _ = decision.logit_choice(rng, costs, self.params.evasion.noise,
+                                              self.passes.logit_pick)
             self.move(men[choice == evasion.FLEE], Status.ABROAD, "fled_abroad", "hiding")
 
     def return_under_amnesty(self, rng: np.random.Generator, n: int, f: int) -> None:

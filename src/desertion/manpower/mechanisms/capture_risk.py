@@ -40,10 +40,15 @@ def preparing_to_leave(push: np.ndarray, lowest_barrier: np.ndarray, threshold: 
     return push - lowest_barrier > threshold
 
 
-def would_be_leavers(unit: np.ndarray, preparing: np.ndarray, n_units: int) -> np.ndarray:
+def would_be_leavers(unit: np.ndarray, preparing: np.ndarray, n_units: int,
+                     among: np.ndarray | None = None) -> np.ndarray:
     """A for each man: the men of his unit preparing to leave, himself included.
 
     ``unit`` is each man's unit, ``preparing`` whether he prepares to leave; everyone in a
-    unit is among the men given, so the count is the unit's.
+    unit is among the men given, so the count is the unit's. ``among`` (positions in the
+    men) gives A for those men only.
     """
-    return np.bincount(unit[preparing], minlength=n_units)[unit] + ~preparing
+    counts = np.bincount(unit[preparing], minlength=n_units)
+    if among is None:
+        return counts[unit] + ~preparing
+    return counts[unit[among]] + ~preparing[among]

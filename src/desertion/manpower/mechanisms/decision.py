@@ -8,6 +8,8 @@ flee, mechanism 12) he picks by multinomial logit: ``logit_choice`` is the one c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 SERVE, SHIRK, EXIT = 0, 1, 2
@@ -31,8 +33,14 @@ def weighs_the_ways_out(push: np.ndarray, noise: np.ndarray, threshold: np.ndarr
     negative, and a channel's net barrier (``lowest_barrier``: the least of his, less any
     reward) may be.
     """
-    lowest_exit_cost = np.minimum(0.0, lowest_barrier) - noise_scale * np.log(n_options)
+    lowest_exit_cost = least_exit_cost(noise_scale, n_options, lowest_barrier)
     return push + noise > np.minimum(shirk_ratio * threshold, threshold + lowest_exit_cost)
+
+
+def least_exit_cost(noise_scale: float, n_options: int, lowest_barrier: np.ndarray | float
+                    ) -> np.ndarray | float:
+    """The least inclusive cost of leaving a man can face (``weighs_the_ways_out``)."""
+    return np.minimum(0.0, lowest_barrier) - noise_scale * np.log(n_options)
 
 
 def decide(push: np.ndarray, exit_cost: np.ndarray, shirk_cost: np.ndarray,
@@ -55,8 +63,9 @@ def cheapest(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return choice, np.take_along_axis(costs, choice[:, None], axis=1)[:, 0]
 
 
-def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float,
+                 pick: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+                 | None = None) -> tuple[np.ndarray, np.ndarray]:
     """An option for each row of ``costs`` by multinomial logit, and the inclusive cost.
 
     The option is drawn with probability proportional to ``exp(-cost / noise)`` (one
@@ -68,6 +77,9 @@ def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
 
     With ``noise <= 0`` the choice is deterministic: the cheapest option (the first on ties)
     and its cost, and no random number is drawn.
+
+    ``pick(weights, u)`` gives each row's option and total weight (default the running sums
+    below; ``desertion.manpower.passes`` has a compiled one with the same results).
     """
     if noise <= 0:
         return cheapest(costs)
@@ -76,7 +88,11 @@ def logit_choice(rng: np.random.Generator, costs: np.ndarray, noise: float
         np.minimum(lowest, costs[:, j], out=lowest)
     with np.errstate(over="ignore"):  # a tiny noise sends far dearer options to -inf: weight 0
         weights = np.exp((lowest[:, None] - costs) / noise)  # options of cost inf weigh 0
-    cumulative = np.cumsum(weights, axis=1)
-    total = cumulative[:, -1]
-    choice = (rng.random(len(costs))[:, None] * total[:, None] > cumulative).sum(axis=1)
+    u = rng.random(len(costs))
+    if pick is None:  # the option whose running sum of weights first reaches u * total
+        cumulative = np.cumsum(weights, axis=1)
+        total = cumulative[:, -1]
+        choice = (u[:, None] * total[:, None] > cumulative).sum(axis=1)
+    else:
+        choice, total = pick(weights, u)
     return choice, lowest - noise * np.log(total)

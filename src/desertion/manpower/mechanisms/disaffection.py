@@ -32,7 +32,12 @@ def hardship_drivers(base: np.ndarray, casualties: np.ndarray, airstrikes: np.nd
 
 def update_hardship(hardship: np.ndarray, drivers: np.ndarray, lag_days: float) -> np.ndarray:
     """One day of exponential adjustment towards ``drivers`` (the lag of pattern 5)."""
-    return hardship + (drivers - hardship) * (1.0 - np.exp(-1.0 / lag_days))
+    return hardship + (drivers - hardship) * hardship_adjustment(lag_days)
+
+
+def hardship_adjustment(lag_days: float) -> float:
+    """The share of the gap to its drivers that hardship closes in a day."""
+    return 1.0 - np.exp(-1.0 / lag_days)
 
 
 def disaffection(hardship: np.ndarray, commitment: np.ndarray) -> np.ndarray:

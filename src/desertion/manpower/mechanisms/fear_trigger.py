@@ -12,4 +12,9 @@ def danger(combat: np.ndarray, airstrikes: np.ndarray) -> np.ndarray:
 
 
 def triggered(disaffection: np.ndarray, danger: np.ndarray, weight: float) -> np.ndarray:
-    return disaffection * (1.0 + weight * danger)
+    return disaffection * factor(danger, weight)
+
+
+def factor(danger: np.ndarray | float, weight: float) -> np.ndarray | float:
+    """What danger multiplies disaffection by."""
+    return 1.0 + weight * danger
