@@ -6,8 +6,10 @@
   for large populations, where NumPy's temporaries and passes over the men on duty dominate.
 
 ``"auto"`` (the default) takes the compiled path from ``COMPILED_FROM_AGENTS`` agents on:
-below it the run is too short to repay Numba's start (about 0.3 s to import, 0.25 s for the
-first compiled call and 110 MiB, once per process). The environment variable
+below it a run is too short to repay Numba's start in a fresh process (about 0.8 s to
+import it, start it and load the cached kernels, and 110 MiB, once per process;
+docs/performance.md). A process that runs many mid-sized runs (a calibration worker) gains
+from ``"compiled"`` from about 100,000 agents. The environment variable
 ``DESERTION_MANPOWER_PASSES`` names the default (``default_path``);
 ``tests/manpower/test_kernels.py`` checks each pass and whole runs of both paths.
 """
@@ -31,7 +33,7 @@ from desertion.manpower.mechanisms import (
 
 PATHS = ("auto", "numpy", "compiled")
 PATH_ENV = "DESERTION_MANPOWER_PASSES"
-COMPILED_FROM_AGENTS = 100_000
+COMPILED_FROM_AGENTS = 500_000
 
 
 class Mood(NamedTuple):
