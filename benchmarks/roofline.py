@@ -14,12 +14,14 @@
    64 bytes a line.
 
 Prints the bandwidths, the man-days, the bytes per man-day, the time those bytes take at
-the copy bandwidth, and the measured time of the steps.
+the copy bandwidth, the measured time of the steps, and where it went: the seconds spent in
+each phase of the step (and in a few of their parts), timed around the methods.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import time
 
 import numpy as np
@@ -27,6 +29,7 @@ import numpy as np
 from desertion.manpower.codes import Status
 from desertion.manpower.model import build
 from desertion.manpower.scenario import load_scenario
+from desertion.manpower.step import Manpower
 
 LINE = 64
 # arrays streamed over the men on duty, bytes a man (8: an index or a float64, 1: a mask,
@@ -62,6 +65,33 @@ def bandwidth(reps: int = 7) -> tuple[float, float]:
     return copy, read
 
 
+PHASES = ("release_from_prison", "combat_attrition", "weigh_and_act", "enforce",
+          "withdraw_militias", "recruit_volunteers", "draft_civilians", "reconsider_hiding",
+          "store_histories", "adapt_policy", "fade_memories", "take_census")
+PARTS = ("perceive", "choose", "attempt_exits", "evade", "uniforms")
+
+
+def timed_phases() -> collections.Counter:
+    """Time every call of the step's phases (and parts) from now on, by name."""
+    spent: collections.Counter = collections.Counter()
+
+    def wrap(name: str) -> None:
+        method = getattr(Manpower, name)
+
+        def timed(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+
+        setattr(Manpower, name, timed)
+
+    for name in PHASES + PARTS:
+        wrap(name)
+    return spent
+
+
 def lines(rows: np.ndarray, itemsize: int) -> int:
     """Distinct cache lines holding ``rows`` of a column of ``itemsize`` bytes a row."""
     return len(np.unique(rows.astype(np.int64) * itemsize // LINE))
@@ -77,6 +107,7 @@ def main() -> None:
     copy, read = bandwidth()
     print(f"one core: copy {copy:.1f} GB/s (read + write), sum {read:.1f} GB/s")
 
+    spent_in = timed_phases()
     model = build(load_scenario("syria-2014", scale=args.scale), seed=args.seed)
     print(f"syria-2014 at scale {args.scale}: {len(model.people):,} agents, "
           f"passes {model.passes.name}")
@@ -112,6 +143,10 @@ def main() -> None:
           f"in the lines of scattered rows); {total / 1e9:.2f} GB in all")
     print(f"at the copy bandwidth: {total / (copy * 1e9):.2f} s; the steps took "
           f"{spent:.2f} s ({spent / (total / (copy * 1e9)):.1f} x the bound)")
+    print("where the steps' time went (the first day includes starting Numba):")
+    for name in PHASES + PARTS:
+        print(f"  {'  ' if name in PARTS else ''}{name:22s} {spent_in[name]:6.2f} s "
+              f"{100 * spent_in[name] / spent:5.1f}%")
 
 
 if __name__ == "__main__":
