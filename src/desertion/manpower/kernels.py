@@ -85,12 +85,11 @@ def _mood(men, unit, origin, hardship, commitment, threshold, ties, exit_day,
         spread[i] = contagion
         push[i] = p
         preparing[i] = p - lowest > own
-        if clear:
-            if from_uniforms:
+        if from_uniforms:  # the same bound, now with his exact push
+            if p + noise_scale * (odds - 1.0) < bar - 1e-9 * (1.0 + abs(bar)):
                 noise[i] = np.nan
-            weighs[i] = False
-            continue
-        if from_uniforms:
+                weighs[i] = False
+                continue
             noise[i] = noise_scale * math.log(odds)
         weighs[i] = p + noise[i] > bar
 
