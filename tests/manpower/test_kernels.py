@@ -150,6 +150,8 @@ def test_deal_hands_each_group_its_numbers_in_row_order() -> None:
     for g, n in enumerate(counts):
         expected[group == g] = draws[start:start + n]
         start += n
+    for count in (passes.numpy_count, kernels.count):
+        np.testing.assert_array_equal(count(group, 5), counts)
     for deal in (passes.numpy_deal, kernels.deal):
         np.testing.assert_array_equal(deal(group, draws, counts), expected)
         assert len(deal(group[:0], draws[:0], counts * 0)) == 0

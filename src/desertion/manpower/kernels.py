@@ -178,6 +178,20 @@ def logit_pick(weights: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 @njit(cache=True, nogil=True)
+def _count(group, counts):
+    for i in range(len(group)):
+        counts[group[i]] += 1
+
+
+def count(group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rows of each group in ``[0, n_groups)`` (``np.bincount``, without its cast of a narrow
+    ``group`` to 64-bit integers)."""
+    counts = np.zeros(n_groups, dtype=np.int64)
+    _count(group, counts)
+    return counts
+
+
+@njit(cache=True, nogil=True)
 def _deal(group, draws, starts, out):
     taken = starts.copy()
     for i in range(len(group)):

@@ -84,6 +84,11 @@ def numpy_mood(men: np.ndarray, unit: np.ndarray, origin: np.ndarray, hardship: 
                 capture_risk.preparing_to_leave(push, lowest, own))
 
 
+def numpy_count(group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rows of each group in ``[0, n_groups)``."""
+    return np.bincount(group, minlength=n_groups)
+
+
 def numpy_deal(group: np.ndarray, draws: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Hand out ``draws`` (each group's ``counts[g]`` numbers, group after group) to rows by
     their ``group``, each group's in row order."""
@@ -102,19 +107,20 @@ class Passes(NamedTuple):
     name: str
     mood: Callable[..., Mood]
     logit_pick: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None
+    count: Callable[[np.ndarray, int], np.ndarray]
     deal: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     hiding_costs: Callable[..., np.ndarray]  # evasion.hiding_costs' keywords
 
 
 # the logit pick None: decision.logit_choice's own running sums
-NUMPY = Passes("numpy", numpy_mood, None, numpy_deal, evasion.hiding_costs)
+NUMPY = Passes("numpy", numpy_mood, None, numpy_count, numpy_deal, evasion.hiding_costs)
 
 
 def compiled() -> Passes:
     """The compiled path (imports Numba the first time)."""
     from desertion.manpower import kernels
 
-    return Passes("compiled", kernels.mood, kernels.logit_pick, kernels.deal,
+    return Passes("compiled", kernels.mood, kernels.logit_pick, kernels.count, kernels.deal,
                   kernels.hiding_costs)
 
 

@@ -181,12 +181,15 @@ class Manpower:
     def uniforms(self, use: str, faction: np.ndarray) -> np.ndarray:
         """One U(0, 1) draw per row, each row's from its faction's stream for ``use``."""
         faction = faction.astype(np.int8, copy=False)  # one compiled signature
-        counts = np.bincount(faction, minlength=self.factions.n)
+        counts = self.passes.count(faction, self.factions.n)
         if np.count_nonzero(counts) == 1:  # one faction: its numbers in row order
             return self.rng(use, int(np.flatnonzero(counts)[0])).random(len(faction))
-        draws = [self.rng(use, f).random(n) for f, n in enumerate(counts) if n]
-        return self.passes.deal(faction, np.concatenate(draws) if draws else np.empty(0),
-                                counts)
+        draws, start = np.empty(len(faction)), 0
+        for f, n in enumerate(counts.tolist()):  # faction after faction, into one buffer
+            if n:
+                self.rng(use, f).random(out=draws[start:start + n])
+                start += n
+        return self.passes.deal(faction, draws, counts)
 
     # -- bookkeeping ---------------------------------------------------------------------
     @property
