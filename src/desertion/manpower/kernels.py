@@ -17,7 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
-from desertion.manpower.mechanisms import decision, disaffection, fear_trigger
+from desertion.manpower.codes import Offence
+from desertion.manpower.mechanisms import decision, disaffection, evasion, fear_trigger
 from desertion.manpower.passes import Mood
 
 
@@ -237,9 +238,6 @@ def hiding_costs(**inputs: object) -> np.ndarray:
     """``evasion.hiding_costs`` (same keywords, same (n, 3) costs bit for bit) in one pass
     over the men; where an input takes a form the pass does not mirror (a per-man severity
     or pressure, a danger given as a Python number), the NumPy function itself."""
-    from desertion.manpower.codes import Offence
-    from desertion.manpower.mechanisms import evasion
-
     severity, danger = np.asarray(inputs["severity"]), inputs["danger"]
     pressure, params = inputs["pressure"], inputs["params"]
     if severity.ndim != 1 or np.ndim(pressure) or not isinstance(danger, np.floating):

@@ -121,7 +121,7 @@ class Manpower:
 
     steps_per_call = 1
 
-    def __init__(self, compiled: Compiled, seed: int, passes_path: str | None = None) -> None:
+    def __init__(self, compiled: Compiled, seed: int) -> None:
         self.compiled = compiled
         self.scenario = compiled.scenario
         self.seed = seed
@@ -131,7 +131,7 @@ class Manpower:
                                           lambda f, use="setup": self.rng(use, f))
         self.people = self.state.people
         # the per-man passes: NumPy's or compiled, the same results (``passes.PATHS``)
-        self.passes = passes.for_run(len(self.people), passes_path)
+        self.passes = passes.for_run(len(self.people))
         self.factions = self.state.factions  # today's parameters: schedules write them
         self.units = self.state.units
         self.day = 0
@@ -368,10 +368,9 @@ class Manpower:
         barriers = self.channel_barriers(f, travel_ban)
         lowest = exits.lowest_barrier(barriers)
         origin = people.origin[men]
-        ties = people.ties if people.ties.shape[1] else np.full((len(people), 0), -1,
-                                                                   dtype=np.int32)
         mood = self.passes.mood(
-            men, unit, origin, people.hardship, people.commitment, people.threshold, ties,
+            men, unit, origin, people.hardship, people.commitment, people.threshold,
+            people.ties,  # (rows, width): width 0 where no faction has ties
             people.exit_day, drivers, pull, params.disaffection.lag_days, day,
             params.contagion.memory_days, params.contagion.tie_weight, danger,
             params.fear.danger_weight, self.rng("decision", f), params.decision.noise,
